@@ -1,0 +1,1 @@
+//! Criterion benchmarks of the lambda-stream crates; see `benches/`.

@@ -1,0 +1,239 @@
+//! `MetadataPrelude`: the status, headers and cookies that precede a streamed body.
+
+use http::StatusCode;
+
+use crate::builder::Builder;
+use crate::error::PreludeError;
+
+/// One header name with its values, in the order they were given.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct HeaderEntry {
+    /// The spelling first given for this name.
+    pub(crate) name: String,
+    /// Never empty.
+    pub(crate) values: Vec<String>,
+}
+
+/// The HTTP metadata of a streamed Lambda response: status, headers and cookies.
+///
+/// Every `MetadataPrelude` has passed the checks of [`Builder::build`]: a status in
+/// `100..=599`, header names that are HTTP tokens, values and cookies that are UTF-8 without
+/// control bytes, and the chosen [`HopByHopPolicy`](crate::HopByHopPolicy). Header names
+/// keep the spelling and order they were given in, so that the encoding can match the
+/// Node.js runtime byte for byte; values for the same name (compared case-insensitively) are
+/// grouped under the first spelling. `Set-Cookie` headers are kept as [`cookies`](Self::cookies).
+///
+/// Turn it into bytes with [`encode`](Self::encode) or [`frames`](Self::frames), and read
+/// one back with [`PreludeDecoder`](crate::PreludeDecoder).
+///
+/// # Example
+///
+/// ```
+/// use lambda_stream_prelude::{Dialect, MetadataPrelude};
+///
+/// let response = http::Response::builder()
+///     .status(200)
+///     .header("content-type", "text/plain")
+///     .header("set-cookie", "session=abc")
+///     .body(())?;
+/// let prelude = MetadataPrelude::try_from(&response)?;
+/// let json = prelude.encode(Dialect::FunctionUrl)?;
+/// assert_eq!(
+///     &json[..],
+///     br#"{"statusCode":200,"headers":{"content-type":"text/plain"},"cookies":["session=abc"]}"#
+/// );
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MetadataPrelude {
+    status: StatusCode,
+    headers: Vec<HeaderEntry>,
+    cookies: Vec<String>,
+}
+
+impl Default for MetadataPrelude {
+    /// `200 OK`, no headers, no cookies.
+    fn default() -> Self {
+        MetadataPrelude { status: StatusCode::OK, headers: Vec::new(), cookies: Vec::new() }
+    }
+}
+
+impl MetadataPrelude {
+    /// Starts a [`Builder`].
+    pub fn builder() -> Builder {
+        Builder::new()
+    }
+
+    /// Only for [`Builder::build`], which has checked every part.
+    pub(crate) fn from_checked(status: StatusCode, headers: Vec<HeaderEntry>, cookies: Vec<String>) -> Self {
+        MetadataPrelude { status, headers, cookies }
+    }
+
+    /// A builder holding this prelude's parts, to change it.
+    ///
+    /// The builder's policy is [`HopByHopPolicy::Keep`](crate::HopByHopPolicy::Keep), since
+    /// these headers already passed one; set another to apply it to what is added.
+    pub fn into_builder(self) -> Builder {
+        let mut b = Builder::new().status(self.status).hop_by_hop(crate::HopByHopPolicy::Keep);
+        for entry in &self.headers {
+            for value in &entry.values {
+                b = b.header(&entry.name, value);
+            }
+        }
+        b.cookies(&self.cookies)
+    }
+
+    /// The status code.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// Every header as `(name, value)`, grouped by name in the order names first appeared,
+    /// values in the order given.
+    pub fn headers(&self) -> impl Iterator<Item = (&str, &str)> + '_ {
+        self.headers
+            .iter()
+            .flat_map(|e| e.values.iter().map(move |v| (e.name.as_str(), v.as_str())))
+    }
+
+    /// The first value of the header `name` (compared case-insensitively).
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.get_all(name).next()
+    }
+
+    /// Every value of the header `name` (compared case-insensitively), in order.
+    pub fn get_all<'a>(&'a self, name: &str) -> impl Iterator<Item = &'a str> + 'a {
+        self.headers
+            .iter()
+            .find(|e| e.name.eq_ignore_ascii_case(name))
+            .into_iter()
+            .flat_map(|e| e.values.iter().map(String::as_str))
+    }
+
+    /// The cookies, each the value of one `Set-Cookie` header.
+    pub fn cookies(&self) -> &[String] {
+        &self.cookies
+    }
+
+    pub(crate) fn entries(&self) -> &[HeaderEntry] {
+        &self.headers
+    }
+
+    /// The headers as an `http::HeaderMap` (names lowercased, as `http` stores them), with
+    /// each cookie as a `set-cookie` header.
+    pub fn to_header_map(&self) -> http::HeaderMap {
+        let mut map = http::HeaderMap::with_capacity(self.headers.len() + self.cookies.len());
+        let pairs = self
+            .headers()
+            .chain(self.cookies.iter().map(|c| ("set-cookie", c.as_str())));
+        for (name, value) in pairs {
+            // Names are tokens and values are free of control bytes, both checked by
+            // `Builder::build`; `header::tests::our_rules_are_within_the_http_crate_rules`
+            // shows that `http` accepts all of these, and a name can be no longer than the
+            // 16 KiB prelude, well under its 64 KiB limit. So neither conversion can fail.
+            #[allow(clippy::expect_used)]
+            let name = http::HeaderName::from_bytes(name.as_bytes()).expect("checked token");
+            #[allow(clippy::expect_used)]
+            let value = http::HeaderValue::from_str(value).expect("checked field value");
+            map.append(name, value);
+        }
+        map
+    }
+
+    /// An `http::Response` with this status and these headers around `body`.
+    pub fn into_response<B>(self, body: B) -> http::Response<B> {
+        let mut response = http::Response::new(body);
+        *response.status_mut() = self.status;
+        *response.headers_mut() = self.to_header_map();
+        response
+    }
+}
+
+impl TryFrom<&http::response::Parts> for MetadataPrelude {
+    type Error = PreludeError;
+
+    /// Status and headers, with `set-cookie` headers as cookies and the default
+    /// [`HopByHopPolicy`](crate::HopByHopPolicy). Use [`Builder::headers`] to choose another.
+    fn try_from(parts: &http::response::Parts) -> Result<Self, Self::Error> {
+        Builder::new().status(parts.status).headers(&parts.headers).build()
+    }
+}
+
+impl TryFrom<http::response::Parts> for MetadataPrelude {
+    type Error = PreludeError;
+
+    /// As for `&Parts`.
+    fn try_from(parts: http::response::Parts) -> Result<Self, Self::Error> {
+        MetadataPrelude::try_from(&parts)
+    }
+}
+
+impl<T> TryFrom<&http::Response<T>> for MetadataPrelude {
+    type Error = PreludeError;
+
+    /// Status and headers of the response (its body is not touched); as for `&Parts`.
+    fn try_from(response: &http::Response<T>) -> Result<Self, Self::Error> {
+        Builder::new()
+            .status(response.status())
+            .headers(response.headers())
+            .build()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn from_http_moves_cookies_and_keeps_order() {
+        let (parts, ()) = http::Response::builder()
+            .status(404)
+            .header("x-b", "1")
+            .header("set-cookie", "a=1")
+            .header("x-a", "2")
+            .header("x-b", "3")
+            .header("set-cookie", "b=2")
+            .body(())
+            .unwrap()
+            .into_parts();
+        let p = MetadataPrelude::try_from(parts).unwrap();
+        assert_eq!(p.status(), 404);
+        assert_eq!(p.headers().collect::<Vec<_>>(), [("x-b", "1"), ("x-b", "3"), ("x-a", "2")]);
+        assert_eq!(p.cookies(), ["a=1", "b=2"]);
+        assert_eq!(p.get("X-B"), Some("1"));
+        assert_eq!(p.get_all("x-b").collect::<Vec<_>>(), ["1", "3"]);
+        assert_eq!(p.get("missing"), None);
+    }
+
+    #[test]
+    fn into_response_and_back() {
+        let p = MetadataPrelude::builder()
+            .status(201)
+            .header("X-Trace", "t")
+            .cookie("a=1")
+            .build()
+            .unwrap();
+        let response = p.clone().into_response(());
+        assert_eq!(response.status(), 201);
+        assert_eq!(response.headers()["x-trace"], "t");
+        assert_eq!(response.headers()["set-cookie"], "a=1");
+        let back = MetadataPrelude::try_from(&response).unwrap();
+        assert_eq!(back.cookies(), p.cookies());
+        assert_eq!(back.get("x-trace"), Some("t"));
+    }
+
+    #[test]
+    fn into_builder_round_trips() {
+        let p = MetadataPrelude::builder()
+            .status(206)
+            .header("A", "1")
+            .header("B", "2")
+            .header("a", "3")
+            .header("Content-Length", "9")
+            .hop_by_hop(crate::HopByHopPolicy::Keep)
+            .cookie("c")
+            .build()
+            .unwrap();
+        assert_eq!(p.clone().into_builder().build().unwrap(), p);
+    }
+}

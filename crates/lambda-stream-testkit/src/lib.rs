@@ -1,0 +1,24 @@
+//! Shared by the tests, benches, fuzz targets and the lab of the lambda-stream workspace
+//! (not published).
+//!
+//! - [`Script`] / [`ScriptedSource`]: a byte source that yields given chunk sizes, returns
+//!   `Pending` between chunks, and fails or ends early at a chosen byte, with a [`Probe`] that
+//!   tells whether it was polled after its end and whether it was dropped.
+//! - [`heap::measure`]: peak heap bytes and allocations of a piece of code (this crate
+//!   installs a counting global allocator).
+//! - [`data`]: deterministic object contents and the reference sizes.
+//! - [`strategy`]: proptest strategies for chunkings.
+#![forbid(unsafe_code)]
+#![deny(
+    missing_docs,
+    missing_debug_implementations,
+    unreachable_pub,
+    rust_2018_idioms
+)]
+
+pub mod data;
+pub mod heap;
+mod source;
+pub mod strategy;
+
+pub use source::{Probe, Script, ScriptError, ScriptedSource};
