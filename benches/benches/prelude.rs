@@ -4,7 +4,7 @@
 //! it from one chunk and from 16-byte chunks (a delimiter split across chunks).
 
 use bytes::Bytes;
-use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use lambda_stream_prelude::{Decoded, Dialect, MetadataPrelude, PreludeDecoder};
 use std::hint::black_box;
 

@@ -2,10 +2,10 @@
 
 use http::StatusCode;
 
+use crate::MAX_PRELUDE_LEN;
 use crate::error::PreludeError;
 use crate::header::{self, Disposition, HopByHopPolicy};
 use crate::prelude::{HeaderEntry, MetadataPrelude};
-use crate::MAX_PRELUDE_LEN;
 
 /// Builds a [`MetadataPrelude`], checking every part before a byte is produced.
 ///
@@ -174,20 +174,32 @@ impl Builder {
                 Disposition::Reject => return Err(PreludeError::HopByHop { name }),
             };
             at_least += value.len() + 1;
-            match entries.iter_mut().find(|e| e.name.eq_ignore_ascii_case(&name)) {
+            match entries
+                .iter_mut()
+                .find(|e| e.name.eq_ignore_ascii_case(&name))
+            {
                 Some(entry) => entry.values.push(value),
                 None => {
                     at_least += name.len();
-                    entries.push(HeaderEntry { name, values: vec![value] });
+                    entries.push(HeaderEntry {
+                        name,
+                        values: vec![value],
+                    });
                 }
             }
             if at_least > MAX_PRELUDE_LEN {
-                return Err(PreludeError::TooLarge { len: at_least, limit: MAX_PRELUDE_LEN });
+                return Err(PreludeError::TooLarge {
+                    len: at_least,
+                    limit: MAX_PRELUDE_LEN,
+                });
             }
         }
         at_least += self.cookies.iter().map(|c| c.len() + 2).sum::<usize>();
         if at_least > MAX_PRELUDE_LEN {
-            return Err(PreludeError::TooLarge { len: at_least, limit: MAX_PRELUDE_LEN });
+            return Err(PreludeError::TooLarge {
+                len: at_least,
+                limit: MAX_PRELUDE_LEN,
+            });
         }
         Ok(MetadataPrelude::from_checked(status, entries, self.cookies))
     }
@@ -241,26 +253,55 @@ mod tests {
 
     #[test]
     fn status_range() {
-        assert_eq!(Builder::new().status(99).build().unwrap_err(), PreludeError::Status { found: 99 });
-        assert_eq!(Builder::new().status(600).build().unwrap_err(), PreludeError::Status { found: 600 });
+        assert_eq!(
+            Builder::new().status(99).build().unwrap_err(),
+            PreludeError::Status { found: 99 }
+        );
+        assert_eq!(
+            Builder::new().status(600).build().unwrap_err(),
+            PreludeError::Status { found: 600 }
+        );
         assert_eq!(Builder::new().status(100).build().unwrap().status(), 100);
         assert_eq!(Builder::new().status(599).build().unwrap().status(), 599);
-        assert_eq!(Builder::new().status(StatusCode::NOT_FOUND).build().unwrap().status(), 404);
+        assert_eq!(
+            Builder::new()
+                .status(StatusCode::NOT_FOUND)
+                .build()
+                .unwrap()
+                .status(),
+            404
+        );
     }
 
     #[test]
     fn values_and_cookies_are_checked() {
-        let e = Builder::new().header("X-A", b"\xff".as_slice()).build().unwrap_err();
+        let e = Builder::new()
+            .header("X-A", b"\xff".as_slice())
+            .build()
+            .unwrap_err();
         assert_eq!(
             e,
-            PreludeError::HeaderValue { name: "X-A".into(), problem: ValueProblem::NotUtf8 { at: 0 } }
+            PreludeError::HeaderValue {
+                name: "X-A".into(),
+                problem: ValueProblem::NotUtf8 { at: 0 }
+            }
         );
-        let e = Builder::new().cookie("a=1").cookie("b=\r2").build().unwrap_err();
+        let e = Builder::new()
+            .cookie("a=1")
+            .cookie("b=\r2")
+            .build()
+            .unwrap_err();
         assert_eq!(
             e,
-            PreludeError::Cookie { index: 1, problem: ValueProblem::Forbidden { byte: b'\r', at: 2 } }
+            PreludeError::Cookie {
+                index: 1,
+                problem: ValueProblem::Forbidden { byte: b'\r', at: 2 }
+            }
         );
-        let e = Builder::new().header("Set-Cookie", "a\0").build().unwrap_err();
+        let e = Builder::new()
+            .header("Set-Cookie", "a\0")
+            .build()
+            .unwrap_err();
         assert!(matches!(e, PreludeError::HeaderValue { ref name, .. } if name == "Set-Cookie"));
     }
 
@@ -275,29 +316,60 @@ mod tests {
             .build()
             .unwrap();
         let pairs: Vec<_> = p.headers().collect();
-        assert_eq!(pairs, [("X-B", "1"), ("X-B", "2"), ("Cache-Control", "no-store")]);
+        assert_eq!(
+            pairs,
+            [("X-B", "1"), ("X-B", "2"), ("Cache-Control", "no-store")]
+        );
         assert_eq!(p.cookies(), ["c=1", "d=2"]);
     }
 
     #[test]
     fn hop_by_hop_policies() {
-        let b = || Builder::new().header("Content-Length", "5").header("Connection", "close").header("ETag", "\"x\"");
+        let b = || {
+            Builder::new()
+                .header("Content-Length", "5")
+                .header("Connection", "close")
+                .header("ETag", "\"x\"")
+        };
         let remap = b().build().unwrap();
         let pairs: Vec<_> = remap.headers().collect();
-        assert_eq!(pairs, [("x-amzn-remapped-content-length", "5"), ("ETag", "\"x\"")]);
+        assert_eq!(
+            pairs,
+            [("x-amzn-remapped-content-length", "5"), ("ETag", "\"x\"")]
+        );
         let removed = b().hop_by_hop(HopByHopPolicy::Remove).build().unwrap();
         assert_eq!(removed.headers().collect::<Vec<_>>(), [("ETag", "\"x\"")]);
         let kept = b().hop_by_hop(HopByHopPolicy::Keep).build().unwrap();
         assert_eq!(kept.headers().count(), 3);
         let e = b().hop_by_hop(HopByHopPolicy::Reject).build().unwrap_err();
-        assert_eq!(e, PreludeError::HopByHop { name: "Content-Length".into() });
+        assert_eq!(
+            e,
+            PreludeError::HopByHop {
+                name: "Content-Length".into()
+            }
+        );
     }
 
     #[test]
     fn oversized_metadata_is_refused_early() {
-        let e = Builder::new().header("X-Big", "v".repeat(MAX_PRELUDE_LEN)).build().unwrap_err();
-        assert!(matches!(e, PreludeError::TooLarge { limit: MAX_PRELUDE_LEN, .. }), "{e}");
+        let e = Builder::new()
+            .header("X-Big", "v".repeat(MAX_PRELUDE_LEN))
+            .build()
+            .unwrap_err();
+        assert!(
+            matches!(
+                e,
+                PreludeError::TooLarge {
+                    limit: MAX_PRELUDE_LEN,
+                    ..
+                }
+            ),
+            "{e}"
+        );
         let many_empty = (0..MAX_PRELUDE_LEN).fold(Builder::new(), |b, _| b.header("X-E", ""));
-        assert!(matches!(many_empty.build(), Err(PreludeError::TooLarge { .. })));
+        assert!(matches!(
+            many_empty.build(),
+            Err(PreludeError::TooLarge { .. })
+        ));
     }
 }

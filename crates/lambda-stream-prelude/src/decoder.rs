@@ -5,7 +5,7 @@ use bytes::{Bytes, BytesMut};
 use crate::error::{DecodeError, DecodeErrorKind};
 use crate::header::HopByHopPolicy;
 use crate::prelude::MetadataPrelude;
-use crate::{json, DELIMITER, MAX_PRELUDE_LEN};
+use crate::{DELIMITER, MAX_PRELUDE_LEN, json};
 
 /// What [`PreludeDecoder::decode`] made of a chunk.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -116,7 +116,9 @@ impl PreludeDecoder {
 
     /// A fresh decoder with this one's configuration.
     pub(crate) fn reset(self) -> Self {
-        PreludeDecoder::new().with_max_len(self.max_len).with_hop_by_hop(self.policy)
+        PreludeDecoder::new()
+            .with_max_len(self.max_len)
+            .with_hop_by_hop(self.policy)
     }
 
     /// The limit set by [`with_max_len`](Self::with_max_len).
@@ -163,7 +165,10 @@ impl PreludeDecoder {
                 self.state = State::Prelude { nuls };
                 Ok(Decoded::NeedMore)
             }
-            Ok(Scan::Found { json_end, body_start }) => {
+            Ok(Scan::Found {
+                json_end,
+                body_start,
+            }) => {
                 let parsed = if self.json.is_empty() {
                     // The whole JSON is in this chunk: parse it in place.
                     json::parse(&chunk[..json_end], self.policy)
@@ -175,7 +180,10 @@ impl PreludeDecoder {
                 match parsed {
                     Ok(prelude) => {
                         self.state = State::Body;
-                        Ok(Decoded::Prelude { prelude, body: chunk.slice(body_start..) })
+                        Ok(Decoded::Prelude {
+                            prelude,
+                            body: chunk.slice(body_start..),
+                        })
                     }
                     Err(e) => Err(self.fail(e)),
                 }
@@ -253,7 +261,10 @@ impl PreludeDecoder {
             i += 1;
         }
         self.seen = start + i;
-        Ok(Scan::Found { json_end, body_start: i })
+        Ok(Scan::Found {
+            json_end,
+            body_start: i,
+        })
     }
 }
 
@@ -272,7 +283,8 @@ mod tests {
 
     #[test]
     fn byte_by_byte() {
-        let stream = b"{\"statusCode\":201,\"headers\":{\"a\":\"b\"},\"cookies\":[]}\0\0\0\0\0\0\0\0xyz";
+        let stream =
+            b"{\"statusCode\":201,\"headers\":{\"a\":\"b\"},\"cookies\":[]}\0\0\0\0\0\0\0\0xyz";
         let mut d = PreludeDecoder::new();
         let json_len = stream.len() - 11;
         for (i, b) in stream.iter().enumerate() {
@@ -280,7 +292,10 @@ mod tests {
             if i < json_len + 7 {
                 assert_eq!(out, Decoded::NeedMore, "byte {i}");
             } else if i == json_len + 7 {
-                assert!(matches!(out, Decoded::Prelude { ref body, .. } if body.is_empty()), "{out:?}");
+                assert!(
+                    matches!(out, Decoded::Prelude { ref body, .. } if body.is_empty()),
+                    "{out:?}"
+                );
             } else {
                 assert_eq!(out, Decoded::Body(Bytes::copy_from_slice(&[*b])));
             }
@@ -307,14 +322,22 @@ mod tests {
         assert_eq!(feed(&mut d, &filler).unwrap(), Decoded::NeedMore);
         // The delimiter could no longer end within 16 KiB: refused without buffering more.
         let e = feed(&mut d, b" ").unwrap_err();
-        assert_eq!(e.kind(), &DecodeErrorKind::TooLarge { limit: MAX_PRELUDE_LEN });
+        assert_eq!(
+            e.kind(),
+            &DecodeErrorKind::TooLarge {
+                limit: MAX_PRELUDE_LEN
+            }
+        );
         assert_eq!(e.offset(), MAX_PRELUDE_LEN - 8);
         assert!(!e.is_eof());
         // A NUL that starts too late is refused as well.
         let mut d = PreludeDecoder::new();
         let mut late = vec![b' '; MAX_PRELUDE_LEN - 7];
         late.push(0);
-        assert!(matches!(feed(&mut d, &late).unwrap_err().kind(), DecodeErrorKind::TooLarge { .. }));
+        assert!(matches!(
+            feed(&mut d, &late).unwrap_err().kind(),
+            DecodeErrorKind::TooLarge { .. }
+        ));
     }
 
     #[test]
@@ -329,12 +352,18 @@ mod tests {
         // One byte more and it no longer fits.
         json.insert(0, b' ');
         let e = PreludeDecoder::decode_all(Bytes::from(json)).unwrap_err();
-        assert_eq!(e.kind(), &DecodeErrorKind::TooLarge { limit: MAX_PRELUDE_LEN });
+        assert_eq!(
+            e.kind(),
+            &DecodeErrorKind::TooLarge {
+                limit: MAX_PRELUDE_LEN
+            }
+        );
     }
 
     #[test]
     fn truncated_is_eof() {
-        let e = PreludeDecoder::decode_all(Bytes::from_static(b"{\"statusCode\":200}\0\0")).unwrap_err();
+        let e = PreludeDecoder::decode_all(Bytes::from_static(b"{\"statusCode\":200}\0\0"))
+            .unwrap_err();
         assert!(e.is_eof());
         assert_eq!(e.offset(), 20);
         let mut d = PreludeDecoder::new();
@@ -362,7 +391,10 @@ mod tests {
         let e = feed(&mut d, b"{\"a\":1}\0\0\0\0\0\0\0\0").unwrap_err();
         assert_eq!(e.kind(), &DecodeErrorKind::TooLarge { limit: 12 });
         let mut d = PreludeDecoder::new().with_max_len(10);
-        assert!(matches!(feed(&mut d, b"{}\0\0\0\0\0\0\0\0").unwrap(), Decoded::Prelude { .. }));
+        assert!(matches!(
+            feed(&mut d, b"{}\0\0\0\0\0\0\0\0").unwrap(),
+            Decoded::Prelude { .. }
+        ));
         assert!(d.is_done());
     }
 }

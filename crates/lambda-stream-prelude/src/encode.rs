@@ -44,6 +44,9 @@ pub enum Dialect {
     ///
     /// Names are lowercased; a name with several values is written as a JSON array; a
     /// `content-type: application/octet-stream` is appended when no `content-type` is set.
+    ///
+    /// One deliberate difference: `lambda_runtime` writes a value that is not visible ASCII
+    /// (`"Jos\u{e9}"`) as an empty array, losing it; this dialect writes the value.
     LambdaRuntime,
 }
 
@@ -118,7 +121,10 @@ impl MetadataPrelude {
         written.expect("serializing string maps into a Vec cannot fail");
         let len = out.len() + DELIMITER.len();
         if len > MAX_PRELUDE_LEN {
-            return Err(PreludeError::TooLarge { len, limit: MAX_PRELUDE_LEN });
+            return Err(PreludeError::TooLarge {
+                len,
+                limit: MAX_PRELUDE_LEN,
+            });
         }
         Ok(Bytes::from(out))
     }
@@ -129,7 +135,9 @@ impl MetadataPrelude {
     ///
     /// As [`encode`](Self::encode).
     pub fn frames(&self, dialect: Dialect) -> Result<PreludeFrames, PreludeError> {
-        Ok(PreludeFrames { json: self.encode(dialect)? })
+        Ok(PreludeFrames {
+            json: self.encode(dialect)?,
+        })
     }
 
     /// The prelude a decoder reads back from this one encoded in `dialect`:
@@ -144,7 +152,10 @@ impl MetadataPrelude {
         let headers = match dialect {
             Dialect::FunctionUrl => entries
                 .iter()
-                .map(|e| HeaderEntry { name: e.name.clone(), values: vec![Joined(&e.values).to_string()] })
+                .map(|e| HeaderEntry {
+                    name: e.name.clone(),
+                    values: vec![Joined(&e.values).to_string()],
+                })
                 .collect(),
             Dialect::ApiGatewayRest => {
                 let (single, multi): (Vec<_>, Vec<_>) =
@@ -154,7 +165,10 @@ impl MetadataPrelude {
             Dialect::LambdaRuntime => {
                 let mut headers: Vec<_> = entries
                     .iter()
-                    .map(|e| HeaderEntry { name: e.name.to_ascii_lowercase(), values: e.values.clone() })
+                    .map(|e| HeaderEntry {
+                        name: e.name.to_ascii_lowercase(),
+                        values: e.values.clone(),
+                    })
                     .collect();
                 if !has_content_type(entries) {
                     headers.push(HeaderEntry {
@@ -180,7 +194,9 @@ impl MetadataPrelude {
 }
 
 fn has_content_type(entries: &[HeaderEntry]) -> bool {
-    entries.iter().any(|e| e.name.eq_ignore_ascii_case("content-type"))
+    entries
+        .iter()
+        .any(|e| e.name.eq_ignore_ascii_case("content-type"))
 }
 
 /// Values joined with [`COMBINE_SEPARATOR`].
@@ -212,7 +228,10 @@ struct FunctionUrlJson<'a>(&'a MetadataPrelude);
 impl Serialize for FunctionUrlJson<'_> {
     fn serialize<S: Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
         let p = self.0;
-        let headers = Map(p.entries().iter().map(|e| (e.name.as_str(), Joined(&e.values))));
+        let headers = Map(p
+            .entries()
+            .iter()
+            .map(|e| (e.name.as_str(), Joined(&e.values))));
         let mut s = ser.serialize_struct("MetadataPrelude", 3)?;
         s.serialize_field("statusCode", &p.status().as_u16())?;
         s.serialize_field("headers", &headers)?;
@@ -250,8 +269,10 @@ struct RuntimeJson<'a>(&'a MetadataPrelude);
 impl Serialize for RuntimeJson<'_> {
     fn serialize<S: Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
         let p = self.0;
-        let default_type = (!has_content_type(p.entries()))
-            .then_some((Cow::Borrowed("content-type"), RuntimeValue::DefaultContentType));
+        let default_type = (!has_content_type(p.entries())).then_some((
+            Cow::Borrowed("content-type"),
+            RuntimeValue::DefaultContentType,
+        ));
         let headers = Map(p
             .entries()
             .iter()
@@ -278,7 +299,9 @@ impl Serialize for RuntimeValue<'_> {
         match *self {
             RuntimeValue::Values([one]) => ser.serialize_str(one),
             RuntimeValue::Values(many) => ser.collect_seq(many),
-            RuntimeValue::DefaultContentType => ser.serialize_str(LAMBDA_RUNTIME_DEFAULT_CONTENT_TYPE),
+            RuntimeValue::DefaultContentType => {
+                ser.serialize_str(LAMBDA_RUNTIME_DEFAULT_CONTENT_TYPE)
+            }
         }
     }
 }

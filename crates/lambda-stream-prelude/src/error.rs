@@ -103,7 +103,10 @@ impl fmt::Display for ValueProblem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match *self {
             ValueProblem::NotUtf8 { at } => {
-                write!(f, "expected UTF-8 text, found an invalid sequence at byte {at}")
+                write!(
+                    f,
+                    "expected UTF-8 text, found an invalid sequence at byte {at}"
+                )
             }
             ValueProblem::Forbidden { byte, at } => write!(
                 f,
@@ -121,7 +124,11 @@ impl fmt::Display for PreludeError {
                 write!(f, "status code: expected 100..=599, found {found}")
             }
             PreludeError::HeaderName { name, problem } => {
-                write!(f, "header name `{}`: expected an HTTP token, ", name.escape_debug())?;
+                write!(
+                    f,
+                    "header name `{}`: expected an HTTP token, ",
+                    name.escape_debug()
+                )?;
                 match *problem {
                     NameProblem::Empty => f.write_str("found an empty name"),
                     NameProblem::NotToken { byte, at } => {
@@ -269,7 +276,9 @@ pub enum SplitError<E> {
 impl<E: fmt::Display> fmt::Display for SplitError<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            SplitError::Source(e) => write!(f, "response stream failed before the prelude ended: {e}"),
+            SplitError::Source(e) => {
+                write!(f, "response stream failed before the prelude ended: {e}")
+            }
             SplitError::Decode(e) => e.fmt(f),
         }
     }

@@ -103,7 +103,10 @@ pub(crate) fn check_name(name: &str) -> Result<(), NameProblem> {
         return Err(NameProblem::Empty);
     }
     match name.bytes().position(|b| !is_tchar(b)) {
-        Some(at) => Err(NameProblem::NotToken { byte: name.as_bytes()[at], at }),
+        Some(at) => Err(NameProblem::NotToken {
+            byte: name.as_bytes()[at],
+            at,
+        }),
         None => Ok(()),
     }
 }
@@ -111,9 +114,17 @@ pub(crate) fn check_name(name: &str) -> Result<(), NameProblem> {
 /// Checks a field value: UTF-8, and no control byte other than horizontal tab (this refuses
 /// CR, LF and NUL, which would split or end the header, and DEL).
 pub(crate) fn check_value(value: &[u8]) -> Result<&str, ValueProblem> {
-    let text = std::str::from_utf8(value).map_err(|e| ValueProblem::NotUtf8 { at: e.valid_up_to() })?;
-    match value.iter().position(|&b| (b < 0x20 && b != b'\t') || b == 0x7f) {
-        Some(at) => Err(ValueProblem::Forbidden { byte: value[at], at }),
+    let text = std::str::from_utf8(value).map_err(|e| ValueProblem::NotUtf8 {
+        at: e.valid_up_to(),
+    })?;
+    match value
+        .iter()
+        .position(|&b| (b < 0x20 && b != b'\t') || b == 0x7f)
+    {
+        Some(at) => Err(ValueProblem::Forbidden {
+            byte: value[at],
+            at,
+        }),
         None => Ok(text),
     }
 }
@@ -127,19 +138,40 @@ mod tests {
         assert_eq!(check_name("Content-Type"), Ok(()));
         assert_eq!(check_name("x-a!#$%&'*+.^_`|~9"), Ok(()));
         assert_eq!(check_name(""), Err(NameProblem::Empty));
-        assert_eq!(check_name("X Y"), Err(NameProblem::NotToken { byte: b' ', at: 1 }));
-        assert_eq!(check_name("a:b"), Err(NameProblem::NotToken { byte: b':', at: 1 }));
-        assert_eq!(check_name("é"), Err(NameProblem::NotToken { byte: 0xc3, at: 0 }));
+        assert_eq!(
+            check_name("X Y"),
+            Err(NameProblem::NotToken { byte: b' ', at: 1 })
+        );
+        assert_eq!(
+            check_name("a:b"),
+            Err(NameProblem::NotToken { byte: b':', at: 1 })
+        );
+        assert_eq!(
+            check_name("é"),
+            Err(NameProblem::NotToken { byte: 0xc3, at: 0 })
+        );
     }
 
     #[test]
     fn values() {
         assert_eq!(check_value(b"text/plain; q=1\tx"), Ok("text/plain; q=1\tx"));
         assert_eq!(check_value("caf\u{e9}".as_bytes()), Ok("caf\u{e9}"));
-        assert_eq!(check_value(b"a\r\nb"), Err(ValueProblem::Forbidden { byte: b'\r', at: 1 }));
-        assert_eq!(check_value(b"ab\n"), Err(ValueProblem::Forbidden { byte: b'\n', at: 2 }));
-        assert_eq!(check_value(b"\0"), Err(ValueProblem::Forbidden { byte: 0, at: 0 }));
-        assert_eq!(check_value(b"a\x7f"), Err(ValueProblem::Forbidden { byte: 0x7f, at: 1 }));
+        assert_eq!(
+            check_value(b"a\r\nb"),
+            Err(ValueProblem::Forbidden { byte: b'\r', at: 1 })
+        );
+        assert_eq!(
+            check_value(b"ab\n"),
+            Err(ValueProblem::Forbidden { byte: b'\n', at: 2 })
+        );
+        assert_eq!(
+            check_value(b"\0"),
+            Err(ValueProblem::Forbidden { byte: 0, at: 0 })
+        );
+        assert_eq!(
+            check_value(b"a\x7f"),
+            Err(ValueProblem::Forbidden { byte: 0x7f, at: 1 })
+        );
         assert_eq!(check_value(b"ok\xff"), Err(ValueProblem::NotUtf8 { at: 2 }));
     }
 
@@ -151,7 +183,10 @@ mod tests {
             let name = [b];
             if let Ok(name) = std::str::from_utf8(&name) {
                 if check_name(name).is_ok() {
-                    assert!(http::HeaderName::from_bytes(name.as_bytes()).is_ok(), "{b:#x}");
+                    assert!(
+                        http::HeaderName::from_bytes(name.as_bytes()).is_ok(),
+                        "{b:#x}"
+                    );
                 }
             }
             if b < 0x80 && check_value(&[b]).is_ok() {
@@ -165,7 +200,10 @@ mod tests {
     fn policies() {
         use Disposition::*;
         let p = HopByHopPolicy::default();
-        assert_eq!(p.disposition("Content-Length"), Rename(REMAPPED_CONTENT_LENGTH));
+        assert_eq!(
+            p.disposition("Content-Length"),
+            Rename(REMAPPED_CONTENT_LENGTH)
+        );
         assert_eq!(p.disposition("Transfer-Encoding"), Drop);
         assert_eq!(p.disposition("content-type"), Keep);
         assert_eq!(HopByHopPolicy::Reject.disposition("Connection"), Reject);

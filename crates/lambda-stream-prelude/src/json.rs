@@ -19,16 +19,23 @@ const KEYS: &[&str] = &["statusCode", "headers", "multiValueHeaders", "cookies"]
 /// the JSON is read, so that a refused header is reported at its own offset.
 pub(crate) fn parse(json: &[u8], policy: HopByHopPolicy) -> Result<MetadataPrelude, DecodeError> {
     let refused = RefCell::new(None);
-    let seed = PreludeSeed { policy, refused: &refused };
+    let seed = PreludeSeed {
+        policy,
+        refused: &refused,
+    };
     let mut de = serde_json::Deserializer::from_slice(json);
-    let result = seed.deserialize(&mut de).and_then(|raw| de.end().map(|()| raw));
+    let result = seed
+        .deserialize(&mut de)
+        .and_then(|raw| de.end().map(|()| raw));
     let builder = match result {
         Ok(builder) => builder,
         Err(e) => {
             let offset = offset_of(json, e.line(), e.column());
             let kind = match refused.into_inner() {
                 Some(refused) => DecodeErrorKind::Invalid(refused),
-                None => DecodeErrorKind::Json { message: message_of(&e) },
+                None => DecodeErrorKind::Json {
+                    message: message_of(&e),
+                },
             };
             return Err(DecodeError::new(kind, offset));
         }
@@ -125,7 +132,10 @@ impl<'de> Visitor<'de> for PreludeSeed<'_> {
                 // "headers" and "multiValueHeaders" take the same shapes: a string or an
                 // array of strings per name (the `lambda_runtime` layout puts arrays in
                 // `headers`).
-                _ => map.next_value_seed(HeadersSeed { parent: &self, builder })?,
+                _ => map.next_value_seed(HeadersSeed {
+                    parent: &self,
+                    builder,
+                })?,
             };
         }
         Ok(builder)
@@ -224,7 +234,10 @@ mod tests {
         let p = parse(json.as_bytes(), HopByHopPolicy::Keep).unwrap();
         assert_eq!(p.status(), 206);
         let pairs: Vec<_> = p.headers().collect();
-        assert_eq!(pairs, [("A", "1"), ("b", "2"), ("b", "3"), ("C", "4"), ("C", "5")]);
+        assert_eq!(
+            pairs,
+            [("A", "1"), ("b", "2"), ("b", "3"), ("C", "4"), ("C", "5")]
+        );
         assert_eq!(p.cookies(), ["k=v"]);
     }
 
@@ -243,12 +256,27 @@ mod tests {
         let e = parse_err(r#"{"statusCode":"200"}"#);
         assert!(matches!(e.kind(), DecodeErrorKind::Json { .. }), "{e}");
         let e = parse_err(r#"{"statusCode":700}"#);
-        assert_eq!(e.kind(), &DecodeErrorKind::Invalid(PreludeError::Status { found: 700 }));
+        assert_eq!(
+            e.kind(),
+            &DecodeErrorKind::Invalid(PreludeError::Status { found: 700 })
+        );
         let e = parse_err(r#"{"headers":{"ok":"1","bad name":"2"}}"#);
-        assert!(matches!(e.kind(), DecodeErrorKind::Invalid(PreludeError::HeaderName { .. })), "{e}");
+        assert!(
+            matches!(
+                e.kind(),
+                DecodeErrorKind::Invalid(PreludeError::HeaderName { .. })
+            ),
+            "{e}"
+        );
         assert!((21..=33).contains(&e.offset()), "{}", e.offset());
         let e = parse_err(r#"{"cookies":["a","b\u0000"]}"#);
-        assert!(matches!(e.kind(), DecodeErrorKind::Invalid(PreludeError::Cookie { index: 1, .. })), "{e}");
+        assert!(
+            matches!(
+                e.kind(),
+                DecodeErrorKind::Invalid(PreludeError::Cookie { index: 1, .. })
+            ),
+            "{e}"
+        );
         let e = parse_err(r#"{"headers":{},"headers":{}}"#);
         assert!(e.to_string().contains("duplicate field `headers`"), "{e}");
         let e = parse_err("{\n\"headers\": 5}");
@@ -259,9 +287,23 @@ mod tests {
 
     #[test]
     fn reject_policy_applies_while_reading() {
-        let e = parse(br#"{"headers":{"content-length":"5"}}"#, HopByHopPolicy::Reject).unwrap_err();
-        assert!(matches!(e.kind(), DecodeErrorKind::Invalid(PreludeError::HopByHop { .. })), "{e}");
-        let p = parse(br#"{"headers":{"content-length":"5"}}"#, HopByHopPolicy::Remap).unwrap();
+        let e = parse(
+            br#"{"headers":{"content-length":"5"}}"#,
+            HopByHopPolicy::Reject,
+        )
+        .unwrap_err();
+        assert!(
+            matches!(
+                e.kind(),
+                DecodeErrorKind::Invalid(PreludeError::HopByHop { .. })
+            ),
+            "{e}"
+        );
+        let p = parse(
+            br#"{"headers":{"content-length":"5"}}"#,
+            HopByHopPolicy::Remap,
+        )
+        .unwrap();
         assert_eq!(p.get("x-amzn-remapped-content-length"), Some("5"));
     }
 }

@@ -44,7 +44,10 @@
     unreachable_pub,
     rust_2018_idioms
 )]
-#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::panic))]
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
 
 mod builder;
 mod decoder;
@@ -57,11 +60,13 @@ mod split;
 
 pub use builder::{Builder, IntoStatus};
 pub use decoder::{Decoded, PreludeDecoder};
-pub use encode::{Dialect, PreludeFrames, COMBINE_SEPARATOR};
-pub use error::{DecodeError, DecodeErrorKind, NameProblem, PreludeError, SplitError, ValueProblem};
+pub use encode::{COMBINE_SEPARATOR, Dialect, PreludeFrames};
+pub use error::{
+    DecodeError, DecodeErrorKind, NameProblem, PreludeError, SplitError, ValueProblem,
+};
 pub use header::{HopByHopPolicy, REMAPPED_CONTENT_LENGTH};
 pub use prelude::MetadataPrelude;
-pub use split::{split_prelude, PreludeBody, SplitPrelude};
+pub use split::{PreludeBody, SplitPrelude, split_prelude};
 
 /// The eight NUL bytes between the prelude JSON and the body.
 pub const DELIMITER: [u8; 8] = [0; 8];

@@ -54,7 +54,11 @@ pub struct MetadataPrelude {
 impl Default for MetadataPrelude {
     /// `200 OK`, no headers, no cookies.
     fn default() -> Self {
-        MetadataPrelude { status: StatusCode::OK, headers: Vec::new(), cookies: Vec::new() }
+        MetadataPrelude {
+            status: StatusCode::OK,
+            headers: Vec::new(),
+            cookies: Vec::new(),
+        }
     }
 }
 
@@ -65,8 +69,16 @@ impl MetadataPrelude {
     }
 
     /// Only for [`Builder::build`], which has checked every part.
-    pub(crate) fn from_checked(status: StatusCode, headers: Vec<HeaderEntry>, cookies: Vec<String>) -> Self {
-        MetadataPrelude { status, headers, cookies }
+    pub(crate) fn from_checked(
+        status: StatusCode,
+        headers: Vec<HeaderEntry>,
+        cookies: Vec<String>,
+    ) -> Self {
+        MetadataPrelude {
+            status,
+            headers,
+            cookies,
+        }
     }
 
     /// A builder holding this prelude's parts, to change it.
@@ -74,7 +86,9 @@ impl MetadataPrelude {
     /// The builder's policy is [`HopByHopPolicy::Keep`](crate::HopByHopPolicy::Keep), since
     /// these headers already passed one; set another to apply it to what is added.
     pub fn into_builder(self) -> Builder {
-        let mut b = Builder::new().status(self.status).hop_by_hop(crate::HopByHopPolicy::Keep);
+        let mut b = Builder::new()
+            .status(self.status)
+            .hop_by_hop(crate::HopByHopPolicy::Keep);
         for entry in &self.headers {
             for value in &entry.values {
                 b = b.header(&entry.name, value);
@@ -155,7 +169,10 @@ impl TryFrom<&http::response::Parts> for MetadataPrelude {
     /// Status and headers, with `set-cookie` headers as cookies and the default
     /// [`HopByHopPolicy`](crate::HopByHopPolicy). Use [`Builder::headers`] to choose another.
     fn try_from(parts: &http::response::Parts) -> Result<Self, Self::Error> {
-        Builder::new().status(parts.status).headers(&parts.headers).build()
+        Builder::new()
+            .status(parts.status)
+            .headers(&parts.headers)
+            .build()
     }
 }
 
@@ -198,7 +215,10 @@ mod tests {
             .into_parts();
         let p = MetadataPrelude::try_from(parts).unwrap();
         assert_eq!(p.status(), 404);
-        assert_eq!(p.headers().collect::<Vec<_>>(), [("x-b", "1"), ("x-b", "3"), ("x-a", "2")]);
+        assert_eq!(
+            p.headers().collect::<Vec<_>>(),
+            [("x-b", "1"), ("x-b", "3"), ("x-a", "2")]
+        );
         assert_eq!(p.cookies(), ["a=1", "b=2"]);
         assert_eq!(p.get("X-B"), Some("1"));
         assert_eq!(p.get_all("x-b").collect::<Vec<_>>(), ["1", "3"]);

@@ -2,7 +2,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::task::{ready, Context, Poll};
+use std::task::{Context, Poll, ready};
 
 use bytes::Bytes;
 use futures_core::Stream;
@@ -59,7 +59,10 @@ impl<S> SplitPrelude<S> {
     /// Splits `stream` with the configuration (limit, hop-by-hop policy) of `decoder`; only
     /// its configuration is used, decoding starts afresh.
     pub fn new(stream: S, decoder: PreludeDecoder) -> Self {
-        SplitPrelude { stream: Some(stream), decoder: decoder.reset() }
+        SplitPrelude {
+            stream: Some(stream),
+            decoder: decoder.reset(),
+        }
     }
 }
 
@@ -76,7 +79,10 @@ where
         let this = &mut *self;
         loop {
             #[allow(clippy::expect_used)]
-            let stream = this.stream.as_mut().expect("SplitPrelude polled after completion");
+            let stream = this
+                .stream
+                .as_mut()
+                .expect("SplitPrelude polled after completion");
             let decoded = match ready!(Pin::new(stream).poll_next(cx)) {
                 Some(Ok(chunk)) => this.decoder.decode(chunk).map_err(SplitError::Decode),
                 Some(Err(e)) => Err(SplitError::Source(e)),
@@ -99,7 +105,14 @@ where
             #[allow(clippy::expect_used)]
             let stream = this.stream.take().expect("checked at the top of the loop");
             let first = (!first.is_empty()).then_some(first);
-            return Poll::Ready(Ok((prelude, PreludeBody { stream, first, done: false })));
+            return Poll::Ready(Ok((
+                prelude,
+                PreludeBody {
+                    stream,
+                    first,
+                    done: false,
+                },
+            )));
         }
     }
 }
@@ -163,10 +176,16 @@ where
 
     fn size_hint(&self) -> (usize, Option<usize>) {
         if self.done {
-            return (usize::from(self.first.is_some()), Some(usize::from(self.first.is_some())));
+            return (
+                usize::from(self.first.is_some()),
+                Some(usize::from(self.first.is_some())),
+            );
         }
         let extra = usize::from(self.first.is_some());
         let (lo, hi) = self.stream.size_hint();
-        (lo.saturating_add(extra), hi.and_then(|h| h.checked_add(extra)))
+        (
+            lo.saturating_add(extra),
+            hi.and_then(|h| h.checked_add(extra)),
+        )
     }
 }

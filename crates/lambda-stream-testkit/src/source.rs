@@ -2,8 +2,8 @@
 
 use std::fmt;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
@@ -42,7 +42,12 @@ pub struct Script {
 impl Script {
     /// A script that yields all of `data` in one chunk, then ends.
     pub fn new(data: impl Into<Bytes>) -> Self {
-        Script { data: data.into(), sizes: Vec::new(), pendings: Vec::new(), end: End::Complete }
+        Script {
+            data: data.into(),
+            sizes: Vec::new(),
+            pendings: Vec::new(),
+            end: End::Complete,
+        }
     }
 
     /// Chunk sizes, used in turn and then cycled. A 0 yields an empty chunk (real sources
@@ -153,7 +158,10 @@ impl Stream for ScriptedSource {
         let this = &mut *self;
         this.probe.state.polls.fetch_add(1, Ordering::Relaxed);
         if this.finished {
-            this.probe.state.polls_after_end.fetch_add(1, Ordering::Relaxed);
+            this.probe
+                .state
+                .polls_after_end
+                .fetch_add(1, Ordering::Relaxed);
             return Poll::Ready(None);
         }
         if this.pending_left > 0 {
@@ -173,7 +181,10 @@ impl Stream for ScriptedSource {
             let end = this.pos + size.min(this.limit - this.pos);
             let chunk = this.data.slice(this.pos..end);
             this.pos = end;
-            this.probe.state.bytes.fetch_add(chunk.len(), Ordering::Relaxed);
+            this.probe
+                .state
+                .bytes
+                .fetch_add(chunk.len(), Ordering::Relaxed);
             return Poll::Ready(Some(Ok(chunk)));
         }
         this.finished = true;
@@ -258,8 +269,9 @@ mod tests {
 
     #[test]
     fn sizes_cycle_and_pendings_interleave() {
-        let (items, probe, pendings) =
-            run(Script::new(vec![7u8; 10]).chunk_sizes([4, 1]).pendings([1, 0]));
+        let (items, probe, pendings) = run(Script::new(vec![7u8; 10])
+            .chunk_sizes([4, 1])
+            .pendings([1, 0]));
         let sizes: Vec<_> = items.iter().map(|c| c.as_ref().unwrap().len()).collect();
         assert_eq!(sizes, [4, 1, 4, 1]);
         // Pendings before items 1, 3 and the end: [1, 0] cycled over 5 steps.
