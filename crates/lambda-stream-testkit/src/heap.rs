@@ -28,9 +28,15 @@ pub struct HeapStats {
 /// assert!(stats.peak_bytes >= 4096);
 /// assert_eq!(stats.allocations, 1);
 /// ```
+///
+/// A panic inside `f` propagates after the counter's bookkeeping is restored, so that
+/// proptest can shrink a failing case that measures the heap.
 pub fn measure<R>(f: impl FnOnce() -> R) -> (R, HeapStats) {
     let mut out = None;
-    let info = allocation_counter::measure(|| out = Some(f()));
+    let info = allocation_counter::measure(|| {
+        out = Some(std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)));
+    });
+    let out = out.map(|r| r.unwrap_or_else(|panic| std::panic::resume_unwind(panic)));
     let stats = HeapStats {
         peak_bytes: info.bytes_max,
         allocations: info.count_total,

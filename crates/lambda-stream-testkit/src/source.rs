@@ -37,6 +37,7 @@ pub struct Script {
     sizes: Vec<usize>,
     pendings: Vec<u32>,
     end: End,
+    allocate: bool,
 }
 
 impl Script {
@@ -47,6 +48,7 @@ impl Script {
             sizes: Vec::new(),
             pendings: Vec::new(),
             end: End::Complete,
+            allocate: false,
         }
     }
 
@@ -79,6 +81,13 @@ impl Script {
         self
     }
 
+    /// Hands out each chunk in a fresh allocation (a copy), as a network client does,
+    /// instead of a slice of the script's data; heap measurements then see the chunks.
+    pub fn allocate_chunks(mut self) -> Self {
+        self.allocate = true;
+        self
+    }
+
     /// The source, and a probe to watch it from outside.
     pub fn build(self) -> (ScriptedSource, Probe) {
         let probe = Probe::default();
@@ -98,6 +107,7 @@ impl Script {
             step: 0,
             pending_left,
             finished: false,
+            allocate: self.allocate,
             probe: probe.clone(),
         };
         (source, probe)
@@ -148,6 +158,7 @@ pub struct ScriptedSource {
     step: usize,
     pending_left: u32,
     finished: bool,
+    allocate: bool,
     probe: Probe,
 }
 
@@ -166,6 +177,7 @@ impl Stream for ScriptedSource {
         }
         if this.pending_left > 0 {
             this.pending_left -= 1;
+            this.probe.state.pendings.fetch_add(1, Ordering::Relaxed);
             cx.waker().wake_by_ref();
             return Poll::Pending;
         }
@@ -179,7 +191,11 @@ impl Stream for ScriptedSource {
                 n => this.sizes[(this.step - 1) % n],
             };
             let end = this.pos + size.min(this.limit - this.pos);
-            let chunk = this.data.slice(this.pos..end);
+            let chunk = if this.allocate {
+                Bytes::copy_from_slice(&this.data[this.pos..end])
+            } else {
+                this.data.slice(this.pos..end)
+            };
             this.pos = end;
             this.probe
                 .state
@@ -214,6 +230,7 @@ impl Drop for ScriptedSource {
 struct ProbeState {
     polls: AtomicUsize,
     polls_after_end: AtomicUsize,
+    pendings: AtomicUsize,
     bytes: AtomicUsize,
     dropped: AtomicBool,
 }
@@ -233,6 +250,11 @@ impl Probe {
     /// Polls after the source had ended or failed; a correct consumer makes none.
     pub fn polls_after_end(&self) -> usize {
         self.state.polls_after_end.load(Ordering::Relaxed)
+    }
+
+    /// How many times the source returned `Pending`.
+    pub fn pendings(&self) -> usize {
+        self.state.pendings.load(Ordering::Relaxed)
     }
 
     /// Bytes the source has handed out.

@@ -1,0 +1,412 @@
+//! `Rechunk`: frames within a size band from chunks of any size.
+
+use std::fmt;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use bytes::{Buf, Bytes, BytesMut};
+use futures_core::stream::{FusedStream, Stream, TryStream};
+use pin_project_lite::pin_project;
+
+use crate::config::{FlushPolicy, RechunkConfig};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    /// Reading the source.
+    Streaming,
+    /// The source ended or failed: send what is buffered, then the end or the error.
+    Draining,
+    /// Finished; the source is never polled again.
+    Done,
+}
+
+pin_project! {
+    /// Turns a stream of byte chunks of any size into frames of `min..=max` bytes.
+    ///
+    /// - A chunk already within the band, arriving with nothing buffered, passes through
+    ///   untouched (the same `Bytes`, no copy).
+    /// - A larger chunk is cut with `Bytes::split_to` (no copy). When a plain cut at `max` would
+    ///   leave a tail shorter than `min`, the last two pieces are balanced so both stay in the
+    ///   band (possible whenever `max >= 2 * min`); only otherwise is the short tail copied.
+    /// - Smaller chunks are copied into one reused buffer until it holds `min` bytes, then
+    ///   sent as one frame ([`bytes_copied`](Self::bytes_copied) counts these bytes).
+    /// - A shorter frame is sent only as the last one, before an error, or when the
+    ///   [`FlushPolicy`] says so; the default sends what is buffered as soon as the source
+    ///   has nothing ready, so a first byte never waits for a full frame.
+    ///
+    /// No frame is empty. Bytes buffered before a source error come out before the error.
+    /// After the end or an error the stream yields `None` and never polls the source again
+    /// (it is fused).
+    ///
+    /// # Memory
+    ///
+    /// Besides the upstream chunk it is cutting (a reference, not a copy), a `Rechunk` holds
+    /// at most `min - 1` copied bytes between polls and never more than `max` while building
+    /// a frame, in one buffer of `max` bytes. Frames share that allocation until the consumer
+    /// drops them; with a consumer that drops each frame before asking for the next, it is
+    /// taken back and nothing new is allocated. When it cannot be, a fresh `max`-byte buffer
+    /// takes the partial frame, so the heap it owns peaks at `2 * max` plus two allocation
+    /// headers, and `BytesMut::reserve` (which may double) is never used.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use bytes::Bytes;
+    /// use futures_util::{stream, StreamExt};
+    /// use lambda_stream_chunk::{ChunkStreamExt, FlushPolicy, RechunkConfig};
+    ///
+    /// # futures_executor::block_on(async {
+    /// let chunks = [3, 1, 4, 1, 5, 9, 2, 6].map(|n| Ok::<_, std::io::Error>(Bytes::from(vec![0u8; n])));
+    /// let config = RechunkConfig::new(8, 10)?.flush(FlushPolicy::Never);
+    /// let frames: Vec<usize> = stream::iter(chunks)
+    ///     .rechunk(config)
+    ///     .map(|frame| frame.unwrap().len())
+    ///     .collect()
+    ///     .await;
+    /// // 3+1+4 | 1+5+4 of the 9 | the other 5 of the 9 +2+3 of the 6 | the last 3
+    /// assert_eq!(frames, [8, 10, 10, 3]);
+    /// # Ok::<(), lambda_stream_chunk::ConfigError>(())
+    /// # }).unwrap();
+    /// ```
+    #[must_use = "streams do nothing unless polled"]
+    pub struct Rechunk<S>
+    where
+        S: TryStream,
+    {
+        #[pin]
+        stream: S,
+        core: Core,
+        held_error: Option<S::Error>,
+        state: State,
+    }
+}
+
+impl<S: TryStream> Rechunk<S> {
+    /// Rechunks `stream` with `config`.
+    pub fn new(stream: S, config: RechunkConfig) -> Self {
+        Rechunk {
+            stream,
+            core: Core::new(config),
+            held_error: None,
+            state: State::Streaming,
+        }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &RechunkConfig {
+        &self.core.config
+    }
+
+    /// Bytes copied so far to coalesce small chunks (0 when every chunk was in or above the
+    /// band).
+    pub fn bytes_copied(&self) -> u64 {
+        self.core.copied
+    }
+
+    /// Bytes held and not yet sent (copied bytes, or the rest of a chunk being cut).
+    pub fn buffered_len(&self) -> usize {
+        self.core.buf.len() + self.core.carry.len()
+    }
+
+    /// The source.
+    pub fn get_ref(&self) -> &S {
+        &self.stream
+    }
+
+    /// The source. Taking items from it directly skips the bytes buffered here.
+    pub fn get_mut(&mut self) -> &mut S {
+        &mut self.stream
+    }
+
+    /// The pinned source.
+    pub fn get_pin_mut(self: Pin<&mut Self>) -> Pin<&mut S> {
+        self.project().stream
+    }
+
+    /// The source; bytes buffered here are dropped. See
+    /// [`into_inner_with_chunk`](Self::into_inner_with_chunk) to keep them.
+    pub fn into_inner(self) -> S {
+        self.stream
+    }
+
+    /// The source and the bytes buffered here, not yet sent, if any.
+    pub fn into_inner_with_chunk(mut self) -> (S, Option<Bytes>) {
+        // Between polls at most one of the two is non-empty (see `Core::frame_from_carry`),
+        // but order them as they arrived in any case.
+        let mut buffered = self.core.buf.split();
+        buffered.extend_from_slice(&self.core.carry);
+        let chunk = (!buffered.is_empty()).then(|| buffered.freeze());
+        (self.stream, chunk)
+    }
+}
+
+impl<S> fmt::Debug for Rechunk<S>
+where
+    S: TryStream + fmt::Debug,
+    S::Error: fmt::Debug,
+{
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Rechunk")
+            .field("stream", &self.stream)
+            .field("config", &self.core.config)
+            .field("buffered", &self.buffered_len())
+            .field("bytes_copied", &self.core.copied)
+            .field("held_error", &self.held_error)
+            .field("state", &self.state)
+            .finish()
+    }
+}
+
+impl<S> Stream for Rechunk<S>
+where
+    S: TryStream,
+    S::Ok: Into<Bytes>,
+{
+    type Item = Result<Bytes, S::Error>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let mut this = self.project();
+        loop {
+            if let Some(frame) = this.core.frame_from_carry() {
+                return Poll::Ready(Some(Ok(frame)));
+            }
+            match *this.state {
+                State::Streaming => {}
+                State::Draining => {
+                    if !this.core.buf.is_empty() {
+                        return Poll::Ready(Some(Ok(this.core.take_buf())));
+                    }
+                    *this.state = State::Done;
+                    return Poll::Ready(this.held_error.take().map(Err));
+                }
+                State::Done => return Poll::Ready(None),
+            }
+            if this.core.deadline_passed(cx) {
+                return Poll::Ready(Some(Ok(this.core.take_buf())));
+            }
+            match this.stream.as_mut().try_poll_next(cx) {
+                Poll::Ready(Some(Ok(chunk))) => this.core.carry = chunk.into(),
+                Poll::Ready(Some(Err(e))) => {
+                    *this.held_error = Some(e);
+                    *this.state = State::Draining;
+                }
+                Poll::Ready(None) => *this.state = State::Draining,
+                Poll::Pending => {
+                    let flush = match this.core.config.flush_policy() {
+                        FlushPolicy::OnPending => !this.core.buf.is_empty(),
+                        // Polling the timer here registers this task to be woken at the
+                        // deadline.
+                        _ => this.core.deadline_passed(cx),
+                    };
+                    if flush {
+                        return Poll::Ready(Some(Ok(this.core.take_buf())));
+                    }
+                    return Poll::Pending;
+                }
+            }
+        }
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        // Frames do not map to upstream items, so only the bounds that are certain.
+        match self.state {
+            State::Done => (0, Some(0)),
+            _ => (
+                usize::from(self.buffered_len() > 0 || self.held_error.is_some()),
+                None,
+            ),
+        }
+    }
+}
+
+impl<S> FusedStream for Rechunk<S>
+where
+    S: TryStream,
+    S::Ok: Into<Bytes>,
+{
+    fn is_terminated(&self) -> bool {
+        self.state == State::Done
+    }
+}
+
+#[cfg(feature = "time")]
+type Timer = Option<Pin<Box<tokio::time::Sleep>>>;
+#[cfg(not(feature = "time"))]
+type Timer = ();
+
+/// The buffering state of a [`Rechunk`], apart from its source.
+struct Core {
+    config: RechunkConfig,
+    /// Copied bytes of the frame being built; shorter than `min` between polls.
+    buf: BytesMut,
+    /// The part of the latest upstream chunk not yet handled.
+    carry: Bytes,
+    copied: u64,
+    /// The flush deadline, armed when the first byte is copied into an empty `buf`. Boxed
+    /// once, then reset, so arming never allocates again.
+    #[cfg_attr(not(feature = "time"), allow(dead_code))]
+    timer: Timer,
+}
+
+impl Core {
+    fn new(config: RechunkConfig) -> Self {
+        Core {
+            config,
+            buf: BytesMut::new(),
+            carry: Bytes::new(),
+            copied: 0,
+            timer: Timer::default(),
+        }
+    }
+
+    /// The next frame that can be made from `carry`, or `None` once all of it was handled
+    /// (copied into `buf` to be completed by later chunks).
+    ///
+    /// Afterwards `carry` is empty or `buf` is; `buf` holds fewer than `min` bytes.
+    fn frame_from_carry(&mut self) -> Option<Bytes> {
+        let (min, max) = (self.config.min(), self.config.max());
+        while !self.carry.is_empty() {
+            let len = self.carry.len();
+            if self.buf.is_empty() {
+                if len < min {
+                    self.copy(len);
+                    return None;
+                }
+                if len <= max {
+                    return Some(std::mem::take(&mut self.carry));
+                }
+                let cut = if len - max >= min {
+                    max
+                } else if len - min >= min && len - min <= max {
+                    // Two in-band pieces instead of `max` and a tail shorter than `min`.
+                    len - min
+                } else {
+                    max
+                };
+                return Some(self.carry.split_to(cut));
+            }
+            let need = min - self.buf.len();
+            let take = if len <= need || len - need >= min {
+                len.min(need)
+            } else {
+                // Taking only `need` would leave a tail shorter than `min` to copy next;
+                // take it now if the frame has room.
+                len.min(max - self.buf.len())
+            };
+            self.copy(take);
+            if self.buf.len() >= min {
+                return Some(self.take_buf());
+            }
+        }
+        None
+    }
+
+    /// Moves `n` bytes from `carry` to `buf`.
+    fn copy(&mut self, n: usize) {
+        let was_empty = self.buf.is_empty();
+        if self.buf.capacity() - self.buf.len() < n {
+            // Room for a whole frame (`n` never takes the buffer past `max`).
+            self.copied += crate::buffer::make_room(&mut self.buf, self.config.max()) as u64;
+        }
+        self.buf.extend_from_slice(&self.carry[..n]);
+        self.carry.advance(n);
+        self.copied += n as u64;
+        if was_empty {
+            self.arm();
+        }
+    }
+
+    fn take_buf(&mut self) -> Bytes {
+        self.buf.split().freeze()
+    }
+
+    #[cfg(feature = "time")]
+    fn arm(&mut self) {
+        if let FlushPolicy::Deadline(delay) = self.config.flush_policy() {
+            let deadline = tokio::time::Instant::now() + delay;
+            match &mut self.timer {
+                Some(sleep) => sleep.as_mut().reset(deadline),
+                None => self.timer = Some(Box::pin(tokio::time::sleep_until(deadline))),
+            }
+        }
+    }
+
+    #[cfg(not(feature = "time"))]
+    fn arm(&mut self) {}
+
+    /// Whether a deadline policy says the buffered bytes must go now. Registers the task
+    /// for the deadline otherwise.
+    #[cfg(feature = "time")]
+    fn deadline_passed(&mut self, cx: &mut Context<'_>) -> bool {
+        if self.buf.is_empty() {
+            return false;
+        }
+        match &mut self.timer {
+            Some(sleep) if matches!(self.config.flush_policy(), FlushPolicy::Deadline(_)) => {
+                sleep.as_mut().poll(cx).is_ready()
+            }
+            _ => false,
+        }
+    }
+
+    #[cfg(not(feature = "time"))]
+    fn deadline_passed(&mut self, _cx: &mut Context<'_>) -> bool {
+        false
+    }
+}
+
+#[cfg(feature = "time")]
+use std::future::Future as _;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn frames(min: usize, max: usize, chunks: &[usize]) -> (Vec<usize>, u64) {
+        let mut core = Core::new(
+            RechunkConfig::new(min, max)
+                .unwrap()
+                .flush(FlushPolicy::Never),
+        );
+        let mut out = Vec::new();
+        for &n in chunks {
+            core.carry = Bytes::from(vec![0u8; n]);
+            while let Some(f) = core.frame_from_carry() {
+                out.push(f.len());
+            }
+            assert!(core.buf.len() < min);
+        }
+        if !core.buf.is_empty() {
+            out.push(core.take_buf().len());
+        }
+        (out, core.copied)
+    }
+
+    #[test]
+    fn in_band_chunks_pass_and_big_ones_are_cut_without_copies() {
+        assert_eq!(frames(4, 8, &[5, 8, 4]), (vec![5, 8, 4], 0));
+        assert_eq!(frames(4, 8, &[16]), (vec![8, 8], 0));
+        // 19 = 8 + 8 + 3 would leave 3 < min; 8 + 7 + 4 keeps every piece in band.
+        assert_eq!(frames(4, 8, &[19]), (vec![8, 7, 4], 0));
+        assert_eq!(frames(4, 8, &[9]), (vec![5, 4], 0));
+    }
+
+    #[test]
+    fn narrow_band_copies_only_the_short_tail() {
+        // max < 2 * min: 7 cannot be cut into two pieces of 4..=5.
+        assert_eq!(frames(4, 5, &[7]), (vec![5, 2], 2));
+    }
+
+    #[test]
+    fn small_chunks_are_coalesced_up_to_min() {
+        assert_eq!(frames(4, 8, &[1, 1, 1, 1, 1]), (vec![4, 1], 5));
+        // 3 buffered + 6: taking 1 would leave 5 (fine, >= min).
+        assert_eq!(frames(4, 8, &[3, 6]), (vec![4, 5], 4));
+        // 3 buffered + 4: taking 1 would leave 3 < min, so take all 4 (frame of 7).
+        assert_eq!(frames(4, 8, &[3, 4]), (vec![7], 7));
+        // 3 buffered + 8: take 1, the other 7 pass untouched.
+        assert_eq!(frames(4, 8, &[3, 8]), (vec![4, 7], 4));
+        // 3 buffered + 4 with max 5: fill the frame to max, copy the 2 left.
+        assert_eq!(frames(4, 5, &[3, 4]), (vec![5, 2], 7));
+    }
+}
