@@ -2,7 +2,8 @@
 //!
 //! - `chunk_pass_through`: chunks already in the band, through `Rechunk`, against a bare
 //!   loop that takes the same `Bytes` from the same stream (target: at least 0.95 of its
-//!   throughput, and no byte copied).
+//!   throughput, and no byte copied); also through `Prefetch`, and through an adapter that
+//!   only forwards polls (the cost of a layer as such).
 //! - `chunk_coalesce`: chunks of 53 B to 8 KiB, through `Rechunk`, against a loop that
 //!   `extend_from_slice`s them into a `BytesMut` and splits off frames (target: 0.8).
 //! - `chunk_read`: `ReadChunks` against `tokio_util::io::ReaderStream` with its default
@@ -69,6 +70,23 @@ fn drain(s: impl futures_core::Stream<Item = Item>) -> usize {
     })
 }
 
+pin_project_lite::pin_project! {
+    /// The thinnest adapter: forwards every poll. Shows what a layer between the source and
+    /// the consumer costs by itself.
+    struct Forward<S> { #[pin] s: S }
+}
+
+impl<S: futures_core::Stream> futures_core::Stream for Forward<S> {
+    type Item = S::Item;
+
+    fn poll_next(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<S::Item>> {
+        self.project().s.poll_next(cx)
+    }
+}
+
 fn pass_through(c: &mut Criterion) {
     let config = RechunkConfig::new(32 * 1024, 256 * 1024).expect("valid band");
     let mut group = c.benchmark_group("chunk_pass_through");
@@ -91,6 +109,20 @@ fn pass_through(c: &mut Criterion) {
         group.bench_function(BenchmarkId::new("rechunk", size_label(size)), |b| {
             b.iter_batched(
                 || source(&chunks).rechunk(config),
+                drain,
+                BatchSize::LargeInput,
+            )
+        });
+        group.bench_function(BenchmarkId::new("forward", size_label(size)), |b| {
+            b.iter_batched(
+                || Forward { s: source(&chunks) },
+                drain,
+                BatchSize::LargeInput,
+            )
+        });
+        group.bench_function(BenchmarkId::new("prefetch", size_label(size)), |b| {
+            b.iter_batched(
+                || source(&chunks).prefetch(64 * 1024),
                 drain,
                 BatchSize::LargeInput,
             )

@@ -12,6 +12,8 @@ use lambda_stream_benches::{BENCH_SIZES, size_label};
 /// (group, ours, baseline, minimum ratio of our throughput to the baseline's, or 0 for none).
 const PAIRS: &[(&str, &str, &str, f64)] = &[
     ("chunk_pass_through", "rechunk", "bare_loop", 0.95),
+    ("chunk_pass_through", "prefetch", "bare_loop", 0.0),
+    ("chunk_pass_through", "forward", "bare_loop", 0.0),
     ("chunk_coalesce", "rechunk", "extend_loop", 0.8),
     ("chunk_read", "read_chunks_64k", "reader_stream_4k", 0.0),
     ("chunk_read", "read_chunks_256k", "reader_stream_4k", 0.0),

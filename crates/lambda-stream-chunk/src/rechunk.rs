@@ -42,11 +42,12 @@ pin_project! {
     ///
     /// Besides the upstream chunk it is cutting (a reference, not a copy), a `Rechunk` holds
     /// at most `min - 1` copied bytes between polls and never more than `max` while building
-    /// a frame, in one buffer of `max` bytes. Frames share that allocation until the consumer
-    /// drops them; with a consumer that drops each frame before asking for the next, it is
-    /// taken back and nothing new is allocated. When it cannot be, a fresh `max`-byte buffer
-    /// takes the partial frame, so the heap it owns peaks at `2 * max` plus two allocation
-    /// headers, and `BytesMut::reserve` (which may double) is never used.
+    /// a frame, in one buffer of `b = min(2 * min, max)` bytes (a frame built by copying
+    /// never needs more). Frames share that allocation until the consumer drops them; with a
+    /// consumer that drops each frame before asking for the next, it is taken back and
+    /// nothing new is allocated. When it cannot be, a fresh buffer takes the partial frame, so
+    /// the heap it owns peaks at `2 * b` (at most `2 * max`) plus two allocation headers.
+    /// `BytesMut::reserve`, which may double an allocation, is never used.
     ///
     /// # Example
     ///
@@ -157,18 +158,23 @@ where
     }
 }
 
-impl<S> Stream for Rechunk<S>
+impl<S> Rechunk<S>
 where
     S: TryStream,
     S::Ok: Into<Bytes>,
 {
-    type Item = Result<Bytes, S::Error>;
-
-    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+    /// Everything but the pass-through of an in-band chunk arriving with nothing buffered.
+    #[inline(never)]
+    fn poll_general(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Bytes, S::Error>>> {
         let mut this = self.project();
         loop {
-            if let Some(frame) = this.core.frame_from_carry() {
-                return Poll::Ready(Some(Ok(frame)));
+            if !this.core.carry.is_empty() {
+                if let Some(frame) = this.core.frame_from_carry() {
+                    return Poll::Ready(Some(Ok(frame)));
+                }
             }
             match *this.state {
                 State::Streaming => {}
@@ -185,7 +191,13 @@ where
                 return Poll::Ready(Some(Ok(this.core.take_buf())));
             }
             match this.stream.as_mut().try_poll_next(cx) {
-                Poll::Ready(Some(Ok(chunk))) => this.core.carry = chunk.into(),
+                Poll::Ready(Some(Ok(chunk))) => {
+                    let chunk: Bytes = chunk.into();
+                    if this.core.buf.is_empty() && this.core.in_band(chunk.len()) {
+                        return Poll::Ready(Some(Ok(chunk)));
+                    }
+                    this.core.carry = chunk;
+                }
                 Poll::Ready(Some(Err(e))) => {
                     *this.held_error = Some(e);
                     *this.state = State::Draining;
@@ -205,6 +217,41 @@ where
                 }
             }
         }
+    }
+}
+
+impl<S> Stream for Rechunk<S>
+where
+    S: TryStream,
+    S::Ok: Into<Bytes>,
+{
+    type Item = Result<Bytes, S::Error>;
+
+    /// A small inlined fast path for an in-band chunk arriving with nothing buffered; the
+    /// rest in [`poll_general`](Self::poll_general).
+    #[inline]
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = self.as_mut().project();
+        if *this.state == State::Streaming && this.core.carry.is_empty() && this.core.buf.is_empty()
+        {
+            match this.stream.try_poll_next(cx) {
+                Poll::Ready(Some(Ok(chunk))) => {
+                    let chunk: Bytes = chunk.into();
+                    if this.core.in_band(chunk.len()) {
+                        return Poll::Ready(Some(Ok(chunk)));
+                    }
+                    this.core.carry = chunk;
+                }
+                // Nothing is buffered, so no policy has anything to flush.
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(Some(Err(e))) => {
+                    *this.held_error = Some(e);
+                    *this.state = State::Draining;
+                }
+                Poll::Ready(None) => *this.state = State::Draining,
+            }
+        }
+        self.poll_general(cx)
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
@@ -305,8 +352,12 @@ impl Core {
     fn copy(&mut self, n: usize) {
         let was_empty = self.buf.is_empty();
         if self.buf.capacity() - self.buf.len() < n {
-            // Room for a whole frame (`n` never takes the buffer past `max`).
-            self.copied += crate::buffer::make_room(&mut self.buf, self.config.max()) as u64;
+            // A frame built by copying never reaches `2 * min` (it is sent once it holds
+            // `min` bytes, and a copy adds less than `min` past that) nor `max`: room for
+            // that, so the partial frame is never moved.
+            let (min, max) = (self.config.min(), self.config.max());
+            let room = (2 * min).min(max).max(self.buf.len() + n);
+            self.copied += crate::buffer::make_room(&mut self.buf, room) as u64;
         }
         self.buf.extend_from_slice(&self.carry[..n]);
         self.carry.advance(n);
@@ -314,6 +365,11 @@ impl Core {
         if was_empty {
             self.arm();
         }
+    }
+
+    #[inline]
+    fn in_band(&self, len: usize) -> bool {
+        self.config.min() <= len && len <= self.config.max()
     }
 
     fn take_buf(&mut self) -> Bytes {
