@@ -227,8 +227,8 @@ where
 {
     type Item = Result<Bytes, S::Error>;
 
-    /// A small inlined fast path for an in-band chunk arriving with nothing buffered; the
-    /// rest in [`poll_general`](Self::poll_general).
+    // A small inlined fast path for an in-band chunk arriving with nothing buffered;
+    // everything else in `poll_general`.
     #[inline]
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = self.as_mut().project();

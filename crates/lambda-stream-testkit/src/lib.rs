@@ -8,6 +8,8 @@
 //!   installs a counting global allocator).
 //! - [`data`]: deterministic object contents and the reference sizes.
 //! - [`strategy`]: proptest strategies for chunkings.
+//! - `servers` (feature `servers`): `moto_server` and a connection-breaking proxy on
+//!   127.0.0.1, stopped when dropped.
 #![forbid(unsafe_code)]
 #![deny(
     missing_docs,
@@ -18,6 +20,8 @@
 
 pub mod data;
 pub mod heap;
+#[cfg(feature = "servers")]
+pub mod servers;
 mod source;
 pub mod strategy;
 

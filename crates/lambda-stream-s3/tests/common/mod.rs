@@ -1,0 +1,67 @@
+//! A real `aws-sdk-s3` client against `moto_server` on 127.0.0.1.
+#![allow(dead_code, unreachable_pub)]
+
+use aws_sdk_s3::Client;
+use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region};
+use bytes::Bytes;
+use futures_util::TryStreamExt;
+use lambda_stream_testkit::servers::Moto;
+
+/// A client for `endpoint` with static test credentials and path-style addressing.
+pub fn client(endpoint: &str) -> Client {
+    let config = aws_sdk_s3::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .endpoint_url(endpoint)
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new(
+            "test",
+            "test",
+            None,
+            None,
+            "lambda-stream-tests",
+        ))
+        .force_path_style(true)
+        .build();
+    Client::from_conf(config)
+}
+
+/// A moto server with one bucket, and a client for it.
+pub async fn moto_with_bucket(bucket: &str) -> (Moto, Client) {
+    let moto = tokio::task::spawn_blocking(Moto::start)
+        .await
+        .unwrap()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let client = client(&moto.endpoint());
+    client.create_bucket().bucket(bucket).send().await.unwrap();
+    (moto, client)
+}
+
+/// Uploads `data` in 100 KB chunks through `byte_stream_from_stream`.
+pub async fn put(client: &Client, bucket: &str, key: &str, data: &Bytes) {
+    let chunks: Vec<Result<Bytes, std::io::Error>> = (0..data.len())
+        .step_by(100_000)
+        .map(|i| Ok(data.slice(i..(i + 100_000).min(data.len()))))
+        .collect();
+    let body = lambda_stream_s3::byte_stream_from_stream(
+        futures_util::stream::iter(chunks),
+        Some(data.len() as u64),
+    );
+    client
+        .put_object()
+        .bucket(bucket)
+        .key(key)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+}
+
+/// Collects a body stream, with the chunk sizes seen.
+pub async fn collect<S, E>(stream: S) -> Result<(Vec<u8>, Vec<usize>), E>
+where
+    S: futures_core::Stream<Item = Result<Bytes, E>>,
+{
+    let chunks: Vec<Bytes> = stream.try_collect().await?;
+    let sizes = chunks.iter().map(Bytes::len).collect();
+    Ok((chunks.concat(), sizes))
+}
