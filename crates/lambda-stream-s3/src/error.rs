@@ -59,6 +59,7 @@ impl BodyError {
     }
 
     /// The same failure, counted against a body that had delivered `delivered` bytes.
+    #[cfg(feature = "sdk")]
     pub(crate) fn rebased(mut self, delivered: u64) -> Self {
         self.delivered = delivered;
         self
