@@ -21,12 +21,18 @@ impl Body for Scripted {
     type Data = Bytes;
     type Error = std::io::Error;
 
-    fn poll_frame(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, std::io::Error>>> {
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, std::io::Error>>> {
         if !self.chunks.is_empty() {
             return Poll::Ready(Some(Ok(Frame::data(self.chunks.remove(0)))));
         }
         if std::mem::take(&mut self.fail) {
-            return Poll::Ready(Some(Err(std::io::Error::new(std::io::ErrorKind::ConnectionReset, "peer reset"))));
+            return Poll::Ready(Some(Err(std::io::Error::new(
+                std::io::ErrorKind::ConnectionReset,
+                "peer reset",
+            ))));
         }
         Poll::Ready(None)
     }
@@ -38,7 +44,11 @@ impl Body for Scripted {
 
 fn body(announced: u64, fail: bool) -> ByteStream {
     let chunks = vec![Bytes::from_static(b"hello"), Bytes::from_static(b" world")];
-    ByteStream::from_body_1_x(Scripted { chunks, announced, fail })
+    ByteStream::from_body_1_x(Scripted {
+        chunks,
+        announced,
+        fail,
+    })
 }
 
 #[tokio::test]
@@ -48,16 +58,25 @@ async fn a_short_body_is_an_error_not_an_end() {
     assert_eq!(stream.next().await.unwrap().unwrap(), "hello");
     assert_eq!(stream.next().await.unwrap().unwrap(), " world");
     let e = stream.next().await.unwrap().unwrap_err();
-    assert!(matches!(e.kind(), BodyErrorKind::Truncated { expected: 20 }), "{e}");
+    assert!(
+        matches!(e.kind(), BodyErrorKind::Truncated { expected: 20 }),
+        "{e}"
+    );
     assert_eq!(e.delivered(), 11);
-    assert_eq!(e.to_string(), "S3 object body truncated: expected 20 bytes, the body ended after 11");
+    assert_eq!(
+        e.to_string(),
+        "S3 object body truncated: expected 20 bytes, the body ended after 11"
+    );
     assert!(e.is_transient());
     assert!(stream.next().await.is_none(), "fused");
     let io: std::io::Error = e.into();
     assert_eq!(io.kind(), std::io::ErrorKind::UnexpectedEof);
 
     let mut text = Vec::new();
-    let e = BodyReader::new(body(20, false)).read_to_end(&mut text).await.unwrap_err();
+    let e = BodyReader::new(body(20, false))
+        .read_to_end(&mut text)
+        .await
+        .unwrap_err();
     assert_eq!(e.kind(), std::io::ErrorKind::UnexpectedEof);
     assert_eq!(text, b"hello world");
 }
@@ -69,14 +88,24 @@ async fn errors_keep_the_chain_and_the_offset() {
     let e = items[2].as_ref().unwrap_err();
     assert_eq!(e.delivered(), 11);
     // The SDK's own message is only "streaming error"; the chain says what happened.
-    assert_eq!(e.to_string(), "S3 object body failed after 11 bytes: peer reset");
+    assert_eq!(
+        e.to_string(),
+        "S3 object body failed after 11 bytes: peer reset"
+    );
     assert!(std::error::Error::source(e).is_some());
 
     let mut reader = BodyReader::new(body(11, true));
     let mut text = Vec::new();
     let e = reader.read_to_end(&mut text).await.unwrap_err();
-    assert_eq!(e.kind(), std::io::ErrorKind::ConnectionReset, "the SDK's I/O error kind is kept");
-    assert_eq!(e.to_string(), "S3 object body failed after 11 bytes: peer reset");
+    assert_eq!(
+        e.kind(),
+        std::io::ErrorKind::ConnectionReset,
+        "the SDK's I/O error kind is kept"
+    );
+    assert_eq!(
+        e.to_string(),
+        "S3 object body failed after 11 bytes: peer reset"
+    );
     assert_eq!(reader.consumed(), 11);
 }
 

@@ -2,27 +2,13 @@
 #![allow(dead_code, unreachable_pub)]
 
 use aws_sdk_s3::Client;
-use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region};
 use bytes::Bytes;
 use futures_util::TryStreamExt;
 use lambda_stream_testkit::servers::Moto;
 
-/// A client for `endpoint` with static test credentials and path-style addressing.
+/// The test kit's client (static credentials, path-style) for `endpoint`.
 pub fn client(endpoint: &str) -> Client {
-    let config = aws_sdk_s3::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .endpoint_url(endpoint)
-        .region(Region::new("us-east-1"))
-        .credentials_provider(Credentials::new(
-            "test",
-            "test",
-            None,
-            None,
-            "lambda-stream-tests",
-        ))
-        .force_path_style(true)
-        .build();
-    Client::from_conf(config)
+    lambda_stream_testkit::servers::s3_client(endpoint)
 }
 
 /// A moto server with one bucket, and a client for it.

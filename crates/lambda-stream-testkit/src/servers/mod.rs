@@ -1,11 +1,19 @@
 //! Real servers on 127.0.0.1 for end-to-end tests (feature `servers`): each fixture picks
-//! a free port, and stops what it started when dropped.
+//! a free port, and stops what it started when dropped; and a plain HTTP client that
+//! records what a client receives.
 
+mod cargo_lambda;
+pub mod http;
 mod moto;
 mod proxy;
+#[cfg(feature = "s3")]
+mod s3;
 
+pub use cargo_lambda::CargoLambda;
 pub use moto::Moto;
 pub use proxy::{Fault, FaultyProxy};
+#[cfg(feature = "s3")]
+pub use s3::{s3_client, s3_env};
 
 use std::net::{Ipv4Addr, SocketAddr, TcpListener};
 

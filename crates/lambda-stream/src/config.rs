@@ -1,0 +1,90 @@
+//! `ResponseConfig`: the knobs of a [`ResponseStream`](crate::ResponseStream).
+
+use lambda_stream_chunk::{DEFAULT_WINDOW, RechunkConfig};
+use lambda_stream_prelude::Dialect;
+
+/// The most bytes a streamed Lambda response may carry: 200 MiB (209,715,200 bytes), the
+/// AWS limit. The default budget of a [`ResponseStream`](crate::ResponseStream).
+pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 200 * 1024 * 1024;
+
+/// How a [`ResponseStream`](crate::ResponseStream) frames and bounds its output.
+///
+/// ```
+/// use lambda_stream::{Dialect, ResponseConfig};
+///
+/// let config = ResponseConfig::default()
+///     .dialect(Dialect::ApiGatewayRest)
+///     .max_bytes(50 * 1024 * 1024)
+///     .window(256 * 1024);
+/// assert_eq!(config.max_bytes_value(), 50 * 1024 * 1024);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ResponseConfig {
+    dialect: Dialect,
+    rechunk: RechunkConfig,
+    window: usize,
+    max_bytes: u64,
+}
+
+impl Default for ResponseConfig {
+    /// Function URL prelude, default frames (32 KiB to 256 KiB, flushed when the source
+    /// stalls), a 64 KiB read-ahead window, and the 200 MiB budget.
+    fn default() -> Self {
+        ResponseConfig {
+            dialect: Dialect::FunctionUrl,
+            rechunk: RechunkConfig::default(),
+            window: DEFAULT_WINDOW,
+            max_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+        }
+    }
+}
+
+impl ResponseConfig {
+    /// The prelude layout (ignored in raw mode).
+    #[must_use]
+    pub fn dialect(mut self, dialect: Dialect) -> Self {
+        self.dialect = dialect;
+        self
+    }
+
+    /// Frame sizes and flush policy of the body.
+    #[must_use]
+    pub fn rechunk(mut self, rechunk: RechunkConfig) -> Self {
+        self.rechunk = rechunk;
+        self
+    }
+
+    /// How far, in bytes, the source may run ahead of the consumer.
+    #[must_use]
+    pub fn window(mut self, window: usize) -> Self {
+        self.window = window;
+        self
+    }
+
+    /// The budget: the most bytes, prelude included, the response may carry.
+    #[must_use]
+    pub fn max_bytes(mut self, max_bytes: u64) -> Self {
+        self.max_bytes = max_bytes;
+        self
+    }
+
+    /// The prelude layout.
+    pub fn dialect_value(&self) -> Dialect {
+        self.dialect
+    }
+
+    /// Frame sizes and flush policy.
+    pub fn rechunk_value(&self) -> RechunkConfig {
+        self.rechunk
+    }
+
+    /// The read-ahead window.
+    pub fn window_value(&self) -> usize {
+        self.window
+    }
+
+    /// The budget in bytes.
+    pub fn max_bytes_value(&self) -> u64 {
+        self.max_bytes
+    }
+}

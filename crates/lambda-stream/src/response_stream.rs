@@ -1,0 +1,290 @@
+//! `ResponseStream`: prelude, delimiter and body frames of a streamed Lambda response.
+
+use std::error::Error as StdError;
+use std::fmt;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use aws_smithy_types::byte_stream::ByteStream;
+use bytes::Bytes;
+use futures_core::stream::{FusedStream, Stream, TryStream};
+use lambda_stream_chunk::{ChunkStreamExt, Prefetch, ReadChunks, Rechunk};
+use lambda_stream_prelude::{MetadataPrelude, PreludeError};
+use lambda_stream_s3::BodyStream;
+use pin_project_lite::pin_project;
+use tokio::io::AsyncRead;
+
+use crate::config::ResponseConfig;
+use crate::error::StreamError;
+use crate::stats::StreamStats;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    Streaming,
+    Done,
+}
+
+pin_project! {
+    /// A streamed Lambda response: the prelude JSON as one frame, the 8-byte delimiter as
+    /// the next, then the body, as a `Stream<Item = Result<Bytes, StreamError>>`. The Rust
+    /// counterpart of the Node.js runtime's `awslambda.HttpResponseStream.from(stream,
+    /// metadata)` followed by `pipeline(body, stream)`.
+    ///
+    /// - The body goes through [`Prefetch`] (read-ahead within a byte window) and
+    ///   [`Rechunk`] (frames within a size band, flushed when the source stalls), both set by
+    ///   [`ResponseConfig`]; in-band chunks pass without a copy.
+    /// - The prelude goes out even for an empty body. [`raw`](Self::raw) sends none, for
+    ///   functions invoked through `InvokeWithResponseStream` that are not behind HTTP.
+    /// - A budget ([`DEFAULT_MAX_RESPONSE_BYTES`](crate::DEFAULT_MAX_RESPONSE_BYTES) by
+    ///   default) counts every byte, prelude included: the byte that would exceed it is
+    ///   never sent; the stream sends the body bytes that fit (the prelude only whole),
+    ///   then ends with a `Response.TooLarge` [`StreamError`] that names the limit.
+    /// - The first error of the body ends the stream: it becomes a [`StreamError`] (see its
+    ///   table of types), the source is not polled again, and the stream yields `None`
+    ///   afterwards. No error and no truncation ever ends it cleanly.
+    /// - [`stats`](Self::stats) counts bytes and times, readable while it streams.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use bytes::Bytes;
+    /// use futures_util::{stream, TryStreamExt};
+    /// use lambda_stream::{MetadataPrelude, ResponseStream};
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let prelude = MetadataPrelude::builder().status(200).header("Content-Type", "text/plain").build()?;
+    /// let body = stream::iter([Ok::<_, std::io::Error>(Bytes::from("hello"))]);
+    /// let frames: Vec<Bytes> = ResponseStream::new(prelude, body)?.try_collect().await?;
+    /// assert_eq!(frames.len(), 3);
+    /// assert_eq!(&frames[0][..], br#"{"statusCode":200,"headers":{"Content-Type":"text/plain"},"cookies":[]}"#);
+    /// assert_eq!(&frames[1][..], &[0u8; 8]);
+    /// assert_eq!(frames[2], "hello");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # }).unwrap();
+    /// ```
+    #[must_use = "streams do nothing unless polled"]
+    pub struct ResponseStream<S>
+    where
+        S: TryStream,
+        S::Ok: Into<Bytes>,
+    {
+        #[pin]
+        body: Rechunk<Prefetch<S>>,
+        head: [Option<Bytes>; 2],
+        limit: u64,
+        sent: u64,
+        pending_error: Option<StreamError>,
+        stats: StreamStats,
+        state: State,
+    }
+}
+
+impl<S> ResponseStream<S>
+where
+    S: TryStream,
+    S::Ok: Into<Bytes>,
+    S::Error: Into<Box<dyn StdError + Send + Sync + 'static>>,
+{
+    /// A response with `prelude` and `body`, with the default [`ResponseConfig`].
+    ///
+    /// # Errors
+    ///
+    /// [`PreludeError::TooLarge`] if the prelude does not fit in 16 KiB; nothing has been
+    /// sent then.
+    pub fn new(prelude: MetadataPrelude, body: S) -> Result<Self, PreludeError> {
+        ResponseStream::with_config(&prelude, body, &ResponseConfig::default())
+    }
+
+    /// A response with `prelude` and `body`, framed and bounded by `config`.
+    ///
+    /// # Errors
+    ///
+    /// As [`new`](Self::new).
+    pub fn with_config(
+        prelude: &MetadataPrelude,
+        body: S,
+        config: &ResponseConfig,
+    ) -> Result<Self, PreludeError> {
+        let (json, delimiter) = prelude.frames(config.dialect_value())?.into_parts();
+        Ok(ResponseStream::build(
+            body,
+            config,
+            [Some(json), Some(delimiter)],
+        ))
+    }
+
+    /// A response from `http::response::Parts` (status, headers, `set-cookie` as cookies)
+    /// and `body`.
+    ///
+    /// # Errors
+    ///
+    /// The [`PreludeError`] of the first part that cannot be sent.
+    pub fn from_parts(
+        parts: &http::response::Parts,
+        body: S,
+        config: &ResponseConfig,
+    ) -> Result<Self, PreludeError> {
+        ResponseStream::with_config(&MetadataPrelude::try_from(parts)?, body, config)
+    }
+
+    /// A response without a prelude: only the body, framed and bounded as usual.
+    pub fn raw(body: S, config: &ResponseConfig) -> Self {
+        ResponseStream::build(body, config, [None, None])
+    }
+
+    fn build(body: S, config: &ResponseConfig, head: [Option<Bytes>; 2]) -> Self {
+        let body = body
+            .prefetch(config.window_value())
+            .rechunk(config.rechunk_value());
+        ResponseStream {
+            body,
+            head,
+            limit: config.max_bytes_value(),
+            sent: 0,
+            pending_error: None,
+            stats: StreamStats::new(),
+            state: State::Streaming,
+        }
+    }
+}
+
+impl<R: AsyncRead> ResponseStream<ReadChunks<R>> {
+    /// A response whose body is read from `reader` (in frames of the configured maximum).
+    ///
+    /// # Errors
+    ///
+    /// As [`new`](Self::new).
+    pub fn from_reader(
+        prelude: &MetadataPrelude,
+        reader: R,
+        config: &ResponseConfig,
+    ) -> Result<Self, PreludeError> {
+        let frame = std::num::NonZeroUsize::new(config.rechunk_value().max())
+            .unwrap_or(std::num::NonZeroUsize::MIN);
+        ResponseStream::with_config(prelude, ReadChunks::new(reader, frame), config)
+    }
+}
+
+impl ResponseStream<BodyStream> {
+    /// A response whose body is an S3 object body (`GetObjectOutput::body`).
+    ///
+    /// # Errors
+    ///
+    /// As [`new`](Self::new).
+    pub fn from_byte_stream(
+        prelude: &MetadataPrelude,
+        body: ByteStream,
+        config: &ResponseConfig,
+    ) -> Result<Self, PreludeError> {
+        ResponseStream::with_config(prelude, BodyStream::new(body), config)
+    }
+}
+
+impl<S> ResponseStream<S>
+where
+    S: TryStream,
+    S::Ok: Into<Bytes>,
+{
+    /// A handle on the counters of this response; clone it before handing the stream over.
+    pub fn stats(&self) -> &StreamStats {
+        &self.stats
+    }
+
+    /// The budget in bytes.
+    pub fn limit(&self) -> u64 {
+        self.limit
+    }
+}
+
+impl<S> fmt::Debug for ResponseStream<S>
+where
+    S: TryStream + fmt::Debug,
+    S::Ok: Into<Bytes>,
+    S::Error: fmt::Debug,
+{
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ResponseStream")
+            .field("body", &self.body)
+            .field("limit", &self.limit)
+            .field("sent", &self.sent)
+            .field("state", &self.state)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<S> Stream for ResponseStream<S>
+where
+    S: TryStream,
+    S::Ok: Into<Bytes>,
+    S::Error: Into<Box<dyn StdError + Send + Sync + 'static>>,
+{
+    type Item = Result<Bytes, StreamError>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = self.project();
+        if *this.state == State::Done {
+            return Poll::Ready(None);
+        }
+        let (frame, body) = match this.head.iter_mut().find_map(Option::take) {
+            Some(frame) => (frame, false),
+            None => {
+                if let Some(e) = this.pending_error.take() {
+                    *this.state = State::Done;
+                    this.stats.finish(Some(&e));
+                    return Poll::Ready(Some(Err(e)));
+                }
+                match this.body.poll_next(cx) {
+                    Poll::Pending => return Poll::Pending,
+                    Poll::Ready(Some(Ok(frame))) => (frame, true),
+                    Poll::Ready(Some(Err(e))) => {
+                        *this.state = State::Done;
+                        let e = StreamError::from_source(e.into());
+                        this.stats.finish(Some(&e));
+                        return Poll::Ready(Some(Err(e)));
+                    }
+                    Poll::Ready(None) => {
+                        *this.state = State::Done;
+                        this.stats.finish(None);
+                        return Poll::Ready(None);
+                    }
+                }
+            }
+        };
+        // The budget: send what fits, then the error, never a byte past the limit.
+        let room = *this.limit - *this.sent;
+        let mut frame = frame;
+        if frame.len() as u64 > room {
+            let e = StreamError::too_large(*this.limit);
+            // A cut prelude would be garbage on the wire: all of it or none.
+            if room == 0 || !body {
+                *this.state = State::Done;
+                this.stats.finish(Some(&e));
+                return Poll::Ready(Some(Err(e)));
+            }
+            // `room` is below `frame.len()`, a `usize`.
+            frame.truncate(room as usize);
+            *this.pending_error = Some(e);
+        }
+        *this.sent += frame.len() as u64;
+        this.stats.add(frame.len(), body);
+        Poll::Ready(Some(Ok(frame)))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        match self.state {
+            State::Done => (0, Some(0)),
+            State::Streaming => (self.head.iter().flatten().count(), None),
+        }
+    }
+}
+
+impl<S> FusedStream for ResponseStream<S>
+where
+    S: TryStream,
+    S::Ok: Into<Bytes>,
+    S::Error: Into<Box<dyn StdError + Send + Sync + 'static>>,
+{
+    fn is_terminated(&self) -> bool {
+        self.state == State::Done
+    }
+}
