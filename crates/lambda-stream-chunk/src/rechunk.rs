@@ -4,7 +4,7 @@ use std::fmt;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use bytes::{Buf, Bytes, BytesMut};
+use bytes::{Bytes, BytesMut};
 use futures_core::stream::{FusedStream, Stream, TryStream};
 use pin_project_lite::pin_project;
 
@@ -28,8 +28,10 @@ pin_project! {
     /// - A larger chunk is cut with `Bytes::split_to` (no copy). When a plain cut at `max` would
     ///   leave a tail shorter than `min`, the last two pieces are balanced so both stay in the
     ///   band (possible whenever `max >= 2 * min`); only otherwise is the short tail copied.
-    /// - Smaller chunks are copied into one reused buffer until it holds `min` bytes, then
-    ///   sent as one frame ([`bytes_copied`](Self::bytes_copied) counts these bytes).
+    /// - A smaller chunk arriving with nothing buffered is held as it is; only when another
+    ///   one comes to join it are they copied into one reused buffer, until it holds `min`
+    ///   bytes and goes out as one frame ([`bytes_copied`](Self::bytes_copied) counts these
+    ///   bytes). A held chunk that is flushed goes out untouched.
     /// - A shorter frame is sent only as the last one, before an error, or when the
     ///   [`FlushPolicy`] says so; the default sends what is buffered as soon as the source
     ///   has nothing ready, so a first byte never waits for a full frame.
@@ -106,7 +108,7 @@ impl<S: TryStream> Rechunk<S> {
 
     /// Bytes held and not yet sent (copied bytes, or the rest of a chunk being cut).
     pub fn buffered_len(&self) -> usize {
-        self.core.buf.len() + self.core.carry.len()
+        self.core.held.len() + self.core.buf.len() + self.core.carry.len()
     }
 
     /// The source.
@@ -131,10 +133,12 @@ impl<S: TryStream> Rechunk<S> {
     }
 
     /// The source and the bytes buffered here, not yet sent, if any.
-    pub fn into_inner_with_chunk(mut self) -> (S, Option<Bytes>) {
-        // Between polls at most one of the two is non-empty (see `Core::frame_from_carry`),
+    pub fn into_inner_with_chunk(self) -> (S, Option<Bytes>) {
+        // Between polls at most one of the three is non-empty (see `Core::frame_from_carry`),
         // but order them as they arrived in any case.
-        let mut buffered = self.core.buf.split();
+        let mut buffered = BytesMut::new();
+        buffered.extend_from_slice(&self.core.held);
+        buffered.extend_from_slice(&self.core.buf);
         buffered.extend_from_slice(&self.core.carry);
         let chunk = (!buffered.is_empty()).then(|| buffered.freeze());
         (self.stream, chunk)
@@ -179,7 +183,7 @@ where
             match *this.state {
                 State::Streaming => {}
                 State::Draining => {
-                    if !this.core.buf.is_empty() {
+                    if this.core.has_pending() {
                         return Poll::Ready(Some(Ok(this.core.take_buf())));
                     }
                     *this.state = State::Done;
@@ -193,7 +197,7 @@ where
             match this.stream.as_mut().try_poll_next(cx) {
                 Poll::Ready(Some(Ok(chunk))) => {
                     let chunk: Bytes = chunk.into();
-                    if this.core.buf.is_empty() && this.core.in_band(chunk.len()) {
+                    if !this.core.has_pending() && this.core.in_band(chunk.len()) {
                         return Poll::Ready(Some(Ok(chunk)));
                     }
                     this.core.carry = chunk;
@@ -205,7 +209,7 @@ where
                 Poll::Ready(None) => *this.state = State::Draining,
                 Poll::Pending => {
                     let flush = match this.core.config.flush_policy() {
-                        FlushPolicy::OnPending => !this.core.buf.is_empty(),
+                        FlushPolicy::OnPending => this.core.has_pending(),
                         // Polling the timer here registers this task to be woken at the
                         // deadline.
                         _ => this.core.deadline_passed(cx),
@@ -232,7 +236,7 @@ where
     #[inline]
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = self.as_mut().project();
-        if *this.state == State::Streaming && this.core.carry.is_empty() && this.core.buf.is_empty()
+        if *this.state == State::Streaming && this.core.carry.is_empty() && !this.core.has_pending()
         {
             match this.stream.try_poll_next(cx) {
                 Poll::Ready(Some(Ok(chunk))) => {
@@ -286,6 +290,10 @@ struct Core {
     config: RechunkConfig,
     /// Copied bytes of the frame being built; shorter than `min` between polls.
     buf: BytesMut,
+    /// A chunk shorter than `min` that arrived with nothing buffered, kept as it is: it is
+    /// copied only if another chunk comes to be coalesced with it, and sent untouched if a
+    /// flush comes first. Never non-empty together with `buf`.
+    held: Bytes,
     /// The part of the latest upstream chunk not yet handled.
     carry: Bytes,
     copied: u64,
@@ -300,6 +308,7 @@ impl Core {
         Core {
             config,
             buf: BytesMut::new(),
+            held: Bytes::new(),
             carry: Bytes::new(),
             copied: 0,
             timer: Timer::default(),
@@ -307,16 +316,18 @@ impl Core {
     }
 
     /// The next frame that can be made from `carry`, or `None` once all of it was handled
-    /// (copied into `buf` to be completed by later chunks).
+    /// (held, or copied into `buf`, to be completed by later chunks).
     ///
-    /// Afterwards `carry` is empty or `buf` is; `buf` holds fewer than `min` bytes.
+    /// Afterwards `carry` is empty or nothing is pending; fewer than `min` bytes are.
     fn frame_from_carry(&mut self) -> Option<Bytes> {
         let (min, max) = (self.config.min(), self.config.max());
         while !self.carry.is_empty() {
             let len = self.carry.len();
-            if self.buf.is_empty() {
+            if !self.has_pending() {
                 if len < min {
-                    self.copy(len);
+                    // Keep it as it is; a flush may send it without a copy.
+                    self.held = std::mem::take(&mut self.carry);
+                    self.arm();
                     return None;
                 }
                 if len <= max {
@@ -332,6 +343,11 @@ impl Core {
                 };
                 return Some(self.carry.split_to(cut));
             }
+            if !self.held.is_empty() {
+                // Coalescing is needed after all: the held chunk goes first.
+                let held = std::mem::take(&mut self.held);
+                self.append(&held);
+            }
             let need = min - self.buf.len();
             let take = if len <= need || len - need >= min {
                 len.min(need)
@@ -340,7 +356,13 @@ impl Core {
                 // take it now if the frame has room.
                 len.min(max - self.buf.len())
             };
-            self.copy(take);
+            let was_empty = self.buf.is_empty();
+            let carry = std::mem::take(&mut self.carry);
+            self.append(&carry[..take]);
+            self.carry = carry.slice(take..);
+            if was_empty {
+                self.arm();
+            }
             if self.buf.len() >= min {
                 return Some(self.take_buf());
             }
@@ -348,23 +370,24 @@ impl Core {
         None
     }
 
-    /// Moves `n` bytes from `carry` to `buf`.
-    fn copy(&mut self, n: usize) {
-        let was_empty = self.buf.is_empty();
-        if self.buf.capacity() - self.buf.len() < n {
+    /// Whether bytes wait to be sent (held or copied).
+    #[inline]
+    fn has_pending(&self) -> bool {
+        !self.buf.is_empty() || !self.held.is_empty()
+    }
+
+    /// Copies `bytes` to the end of `buf`.
+    fn append(&mut self, bytes: &[u8]) {
+        if self.buf.capacity() - self.buf.len() < bytes.len() {
             // A frame built by copying never reaches `2 * min` (it is sent once it holds
             // `min` bytes, and a copy adds less than `min` past that) nor `max`: room for
             // that, so the partial frame is never moved.
             let (min, max) = (self.config.min(), self.config.max());
-            let room = (2 * min).min(max).max(self.buf.len() + n);
+            let room = (2 * min).min(max).max(self.buf.len() + bytes.len());
             self.copied += crate::buffer::make_room(&mut self.buf, room) as u64;
         }
-        self.buf.extend_from_slice(&self.carry[..n]);
-        self.carry.advance(n);
-        self.copied += n as u64;
-        if was_empty {
-            self.arm();
-        }
+        self.buf.extend_from_slice(bytes);
+        self.copied += bytes.len() as u64;
     }
 
     #[inline]
@@ -372,7 +395,11 @@ impl Core {
         self.config.min() <= len && len <= self.config.max()
     }
 
+    /// What is pending, as one frame: the held chunk as it is, or the copied bytes.
     fn take_buf(&mut self) -> Bytes {
+        if !self.held.is_empty() {
+            return std::mem::take(&mut self.held);
+        }
         self.buf.split().freeze()
     }
 
@@ -394,7 +421,7 @@ impl Core {
     /// for the deadline otherwise.
     #[cfg(feature = "time")]
     fn deadline_passed(&mut self, cx: &mut Context<'_>) -> bool {
-        if self.buf.is_empty() {
+        if !self.has_pending() {
             return false;
         }
         match &mut self.timer {
@@ -430,9 +457,9 @@ mod tests {
             while let Some(f) = core.frame_from_carry() {
                 out.push(f.len());
             }
-            assert!(core.buf.len() < min);
+            assert!(core.buf.len() + core.held.len() < min);
         }
-        if !core.buf.is_empty() {
+        if core.has_pending() {
             out.push(core.take_buf().len());
         }
         (out, core.copied)
@@ -448,21 +475,24 @@ mod tests {
     }
 
     #[test]
-    fn narrow_band_copies_only_the_short_tail() {
-        // max < 2 * min: 7 cannot be cut into two pieces of 4..=5.
-        assert_eq!(frames(4, 5, &[7]), (vec![5, 2], 2));
+    fn narrow_band_holds_the_short_tail_without_a_copy() {
+        // max < 2 * min: 7 cannot be cut into two pieces of 4..=5; the tail of 2 is held,
+        // and sent as it is at the end.
+        assert_eq!(frames(4, 5, &[7]), (vec![5, 2], 0));
     }
 
     #[test]
     fn small_chunks_are_coalesced_up_to_min() {
-        assert_eq!(frames(4, 8, &[1, 1, 1, 1, 1]), (vec![4, 1], 5));
+        // The first chunk is held and copied when the second comes; the last is held and
+        // sent as it is.
+        assert_eq!(frames(4, 8, &[1, 1, 1, 1, 1]), (vec![4, 1], 4));
         // 3 buffered + 6: taking 1 would leave 5 (fine, >= min).
         assert_eq!(frames(4, 8, &[3, 6]), (vec![4, 5], 4));
         // 3 buffered + 4: taking 1 would leave 3 < min, so take all 4 (frame of 7).
         assert_eq!(frames(4, 8, &[3, 4]), (vec![7], 7));
         // 3 buffered + 8: take 1, the other 7 pass untouched.
         assert_eq!(frames(4, 8, &[3, 8]), (vec![4, 7], 4));
-        // 3 buffered + 4 with max 5: fill the frame to max, copy the 2 left.
-        assert_eq!(frames(4, 5, &[3, 4]), (vec![5, 2], 7));
+        // 3 buffered + 4 with max 5: fill the frame to max, hold the 2 left.
+        assert_eq!(frames(4, 5, &[3, 4]), (vec![5, 2], 5));
     }
 }

@@ -194,6 +194,12 @@ where
     pub fn limit(&self) -> u64 {
         self.limit
     }
+
+    /// Body bytes copied so far to coalesce small chunks into frames (0 when every chunk
+    /// was in or above the frame band: the body then passed without a copy).
+    pub fn bytes_copied(&self) -> u64 {
+        self.body.bytes_copied()
+    }
 }
 
 impl<S> fmt::Debug for ResponseStream<S>

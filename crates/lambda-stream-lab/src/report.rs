@@ -1,0 +1,118 @@
+//! The table and the JSON lines.
+
+use lambda_stream_testkit::data::megabytes;
+
+use crate::cli::Cli;
+use crate::pacing::{LAMBDA_FULL_SPEED_BYTES, LAMBDA_THROTTLED_RATE, SOURCE_CHUNKS};
+use crate::run::{BUFFERED_LIMIT, Row};
+
+/// One JSON object: `size_bytes`, `mode`, `ttfb_ms`, `total_ms`, `peak_heap_bytes`,
+/// `bytes_copied`, `fits_limit`.
+pub fn json_line(row: &Row) -> String {
+    // Serializing numbers, booleans and plain strings cannot fail.
+    serde_json::to_string(row).unwrap_or_default()
+}
+
+/// What the run measures and under which settings.
+pub fn print_header(cli: &Cli) {
+    println!("lambda-stream-lab: buffered against streamed Lambda responses, on this machine");
+    match (&cli.s3_endpoint, &cli.bucket) {
+        (Some(endpoint), Some(bucket)) => println!("source:  S3 at {endpoint}, bucket {bucket}"),
+        _ => println!(
+            "source:  paced like S3: first byte after {} ms, then {} MB/s, in chunks of {} B to {} KiB",
+            cli.source_latency_ms,
+            cli.source_mbps,
+            SOURCE_CHUNKS.iter().min().copied().unwrap_or(0),
+            SOURCE_CHUNKS.iter().max().copied().unwrap_or(0) / 1024
+        ),
+    }
+    println!(
+        "client:  {} MB/s; Lambda's streaming rule (first {} MB at full speed, then {} MB/s): {}",
+        cli.client_mbps,
+        LAMBDA_FULL_SPEED_BYTES / 1_000_000,
+        LAMBDA_THROTTLED_RATE / 1e6,
+        if cli.lambda_rate { "on" } else { "off" }
+    );
+    println!(
+        "limits:  buffered {} bytes of JSON (6 MiB, base64 body included); streamed {} bytes (200 MiB)",
+        BUFFERED_LIMIT,
+        lambda_stream::DEFAULT_MAX_RESPONSE_BYTES
+    );
+    println!();
+}
+
+/// The rows as a table.
+pub fn print_table(rows: &[Row]) {
+    println!(
+        "{:>9}  {:<8}  {:>9}  {:>10}  {:>10}  {:>12}  {:>5}",
+        "size", "mode", "TTFB ms", "total ms", "peak heap", "bytes copied", "fits"
+    );
+    for r in rows {
+        println!(
+            "{:>9}  {:<8}  {:>9.1}  {:>10.1}  {:>10}  {:>12}  {:>5}",
+            megabytes(r.size_bytes as usize),
+            r.mode.to_string(),
+            r.ttfb_ms,
+            r.total_ms,
+            human(r.peak_heap_bytes),
+            human(r.bytes_copied),
+            if r.fits_limit { "yes" } else { "no" }
+        );
+    }
+    println!();
+    println!(
+        "bytes copied: body bytes written to new buffers on the way out (coalescing small chunks"
+    );
+    println!(
+        "when streamed; the contiguous object, its base64 and the JSON response when buffered)"
+    );
+}
+
+/// `1.2 MB`, `31.0 KB`, `512 B` (decimal, as the sizes are).
+fn human(bytes: u64) -> String {
+    match bytes {
+        0..1_000 => format!("{bytes} B"),
+        1_000..1_000_000 => format!("{:.1} KB", bytes as f64 / 1e3),
+        _ => format!("{:.1} MB", bytes as f64 / 1e6),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::run::Mode;
+
+    #[test]
+    fn json_has_exactly_the_documented_fields() {
+        let row = Row {
+            size_bytes: 4_400_000,
+            mode: Mode::Streamed,
+            ttfb_ms: 31.5,
+            total_ms: 480.0,
+            peak_heap_bytes: 160_000,
+            bytes_copied: 12,
+            fits_limit: true,
+        };
+        let value: serde_json::Value = serde_json::from_str(&json_line(&row)).unwrap();
+        let mut keys: Vec<_> = value.as_object().unwrap().keys().cloned().collect();
+        keys.sort();
+        assert_eq!(
+            keys,
+            [
+                "bytes_copied",
+                "fits_limit",
+                "mode",
+                "peak_heap_bytes",
+                "size_bytes",
+                "total_ms",
+                "ttfb_ms"
+            ]
+        );
+        assert_eq!(value["mode"], "streamed");
+        assert_eq!(value["size_bytes"], 4_400_000);
+        assert_eq!(value["fits_limit"], true);
+        assert_eq!(human(999), "999 B");
+        assert_eq!(human(160_000), "160.0 KB");
+        assert_eq!(human(4_400_000), "4.4 MB");
+    }
+}
