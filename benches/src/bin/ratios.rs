@@ -22,7 +22,14 @@ type Pair = (
 const ALL: &[usize] = &[];
 
 const PAIRS: &[Pair] = &[
-    ("chunk_pass_through", "rechunk", "bare_loop", 0.95, ALL),
+    (
+        "chunk_pass_through",
+        "rechunk_dyn",
+        "bare_loop_dyn",
+        0.95,
+        ALL,
+    ),
+    ("chunk_pass_through", "rechunk", "bare_loop", 0.0, ALL),
     ("chunk_pass_through", "prefetch", "bare_loop", 0.0, ALL),
     ("chunk_pass_through", "forward", "bare_loop", 0.0, ALL),
     ("chunk_coalesce", "rechunk", "extend_loop", 0.8, ALL),

@@ -178,15 +178,10 @@ async fn check_bucket(client: &Client, endpoint: &str, bucket: &str) -> Result<(
                 "bucket {bucket:?} at {endpoint}: S3 answered {status}"
             )),
         },
-        Ok(Err(e)) => {
-            let mut text = e.to_string();
-            let mut next = std::error::Error::source(&e);
-            while let Some(cause) = next {
-                text = format!("{text}: {cause}");
-                next = cause.source();
-            }
-            Err(format!("cannot reach S3 endpoint {endpoint}: {text}"))
-        }
+        Ok(Err(e)) => Err(format!(
+            "cannot reach S3 endpoint {endpoint}: {}",
+            run::chain(&e)
+        )),
     }
 }
 

@@ -91,7 +91,8 @@ impl fmt::Display for RunError {
 
 impl std::error::Error for RunError {}
 
-fn chain(e: &(dyn std::error::Error + 'static)) -> String {
+/// `error: cause: cause...` on one line.
+pub(crate) fn chain(e: &(dyn std::error::Error + 'static)) -> String {
     let mut text = e.to_string();
     let mut next = e.source();
     while let Some(cause) = next {
@@ -235,9 +236,11 @@ async fn streamed(source: &Source, pace: ClientPace) -> Result<(Received, u64, b
             let parts = response_parts(&output, &MetadataOptions::default())
                 .map_err(|e| RunError(e.to_string()))?;
             let prelude = MetadataPrelude::try_from(&parts).map_err(|e| RunError(e.to_string()))?;
-            let mut stream = ResponseStream::from_byte_stream(
+            let length = output.content_length();
+            let body = lambda_stream::s3::BodyStream::with_expected_len(output.body, length);
+            let mut stream = ResponseStream::with_config(
                 &prelude,
-                output.body,
+                body,
                 &lambda_stream::ResponseConfig::default(),
             )
             .map_err(|e| RunError(e.to_string()))?;

@@ -51,8 +51,11 @@ pin_project! {
 }
 
 impl BodyStream {
-    /// Wraps an S3 body. If its size hint is exact (a known `Content-Length`), that length
-    /// is checked at the end.
+    /// Wraps an S3 body. If its size hint is exact, that length is checked at the end.
+    ///
+    /// The body of a `GetObject` does not always say its length (`aws-sdk-s3` 1.157 wraps
+    /// it in layers that do not), so prefer [`with_expected_len`](Self::with_expected_len)
+    /// with the response's `Content-Length`.
     pub fn new(body: ByteStream) -> Self {
         let expected = match body.size_hint() {
             (lo, Some(hi)) if lo == hi => Some(hi),
@@ -64,6 +67,17 @@ impl BodyStream {
             expected,
             done: false,
         }
+    }
+
+    /// Wraps an S3 body that must yield exactly `len` bytes
+    /// (`GetObjectOutput::content_length`); `None`, or a negative length (which S3 never
+    /// sends), checks nothing.
+    pub fn with_expected_len(body: ByteStream, len: Option<i64>) -> Self {
+        let mut stream = BodyStream::new(body);
+        if let Some(len) = len.and_then(|l| u64::try_from(l).ok()) {
+            stream.expected = Some(len);
+        }
+        stream
     }
 
     /// Bytes delivered so far.

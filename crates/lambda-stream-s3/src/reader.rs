@@ -49,8 +49,8 @@ impl fmt::Debug for BodyReader {
 }
 
 impl BodyReader {
-    /// Reads `body`. If its size hint is exact (a known `Content-Length`), that length is
-    /// checked at the end.
+    /// Reads `body`. If its size hint is exact, that length is checked at the end; see
+    /// [`with_expected_len`](Self::with_expected_len) to give it.
     pub fn new(body: ByteStream) -> Self {
         let expected = match body.size_hint() {
             (lo, Some(hi)) if lo == hi => Some(hi),
@@ -61,6 +61,15 @@ impl BodyReader {
             consumed: 0,
             expected,
         }
+    }
+
+    /// Reads `body`, which must yield exactly `len` bytes (`GetObjectOutput::content_length`).
+    pub fn with_expected_len(body: ByteStream, len: Option<i64>) -> Self {
+        let mut reader = BodyReader::new(body);
+        if let Some(len) = len.and_then(|l| u64::try_from(l).ok()) {
+            reader.expected = Some(len);
+        }
+        reader
     }
 
     /// Bytes consumed so far.

@@ -30,7 +30,7 @@ async fn reference_sizes_round_trip_byte_exact() {
             .send()
             .await
             .unwrap();
-        let body = BodyStream::new(output.body);
+        let body = BodyStream::with_expected_len(output.body, output.content_length);
         assert_eq!(body.expected_len(), Some(size as u64));
         let (bytes, sizes) = common::collect(body).await.unwrap();
         assert!(bytes == data[..], "{} differs", megabytes(size));

@@ -5,9 +5,12 @@ mod common;
 use std::time::Duration;
 
 use futures_util::StreamExt;
-use lambda_stream_s3::{BodyErrorKind, MetadataOptions, ObjectRequest, ResumePolicy, get_object};
+use lambda_stream_s3::{
+    BodyError, BodyErrorKind, MetadataOptions, ObjectRequest, ResumableBody, ResumePolicy,
+    get_object,
+};
 use lambda_stream_testkit::data::{REFERENCE_SIZES, pattern};
-use lambda_stream_testkit::servers::{Fault, FaultyProxy};
+use lambda_stream_testkit::servers::{Fault, FaultyProxy, Moto};
 
 const BUCKET: &str = "resume";
 
@@ -17,6 +20,34 @@ fn quick() -> ResumePolicy {
         initial_backoff: Duration::from_millis(5),
         max_backoff: Duration::from_millis(20),
     }
+}
+
+/// A resumable body for `request`, fetched through a proxy that applies `faults`.
+async fn through_proxy(
+    moto: &Moto,
+    faults: Vec<Fault>,
+    request: ObjectRequest,
+    policy: ResumePolicy,
+) -> (FaultyProxy, ResumableBody) {
+    let proxy = FaultyProxy::start(moto.addr(), faults).await.unwrap();
+    let client = common::client(&proxy.endpoint());
+    let response = get_object(&client, &request, &MetadataOptions::default())
+        .await
+        .unwrap();
+    let (_, body) = response.into_resumable(client, policy);
+    (proxy, body)
+}
+
+/// The bytes of `body` up to its end or its first error, and that error.
+async fn until_error(body: &mut ResumableBody) -> (Vec<u8>, Option<BodyError>) {
+    let mut out = Vec::new();
+    while let Some(chunk) = body.next().await {
+        match chunk {
+            Ok(chunk) => out.extend_from_slice(&chunk),
+            Err(e) => return (out, Some(e)),
+        }
+    }
+    (out, None)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -35,28 +66,20 @@ async fn cuts_anywhere_are_resumed_byte_exact() {
         vec![Fault::CutAfter(n / 3), Fault::CutAfter(n / 3)],
     ];
     for plan in plans {
-        let proxy = FaultyProxy::start(moto.addr(), plan.clone()).await.unwrap();
-        let client = common::client(&proxy.endpoint());
-        let response = get_object(
-            &client,
-            &ObjectRequest::new(BUCKET, "big"),
-            &MetadataOptions::default(),
-        )
-        .await
-        .unwrap();
-        let (_, body) = response.into_resumable(client, quick());
-        let mut body = body;
-        let mut out = Vec::with_capacity(size);
-        while let Some(chunk) = body.next().await {
-            out.extend_from_slice(&chunk.unwrap_or_else(|e| panic!("{plan:?}: {e}")));
-        }
+        let request = ObjectRequest::new(BUCKET, "big");
+        let (proxy, mut body) = through_proxy(&moto, plan.clone(), request, quick()).await;
+        let (out, error) = until_error(&mut body).await;
+        assert!(error.is_none(), "{plan:?}: {error:?}");
         assert!(
             out == data[..],
             "{plan:?}: not byte-exact ({} of {size} bytes)",
             out.len()
         );
-        let cuts = plan.len() as u32;
-        assert_eq!(body.attempts(), cuts, "{plan:?}: one resume per cut");
+        assert_eq!(
+            body.attempts(),
+            plan.len() as u32,
+            "{plan:?}: one resume per cut"
+        );
         assert_eq!(proxy.connections(), plan.len() + 1, "{plan:?}");
         println!("{plan:?}: {} bytes, {} resumes", out.len(), body.attempts());
     }
@@ -65,21 +88,11 @@ async fn cuts_anywhere_are_resumed_byte_exact() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_object_overwritten_before_the_resume_fails_and_says_so() {
     let (moto, direct) = common::moto_with_bucket(BUCKET).await;
-    let data = pattern(REFERENCE_SIZES[0]);
-    common::put(&direct, BUCKET, "changing", &data).await;
+    common::put(&direct, BUCKET, "changing", &pattern(REFERENCE_SIZES[0])).await;
     let cut = 50_000u64;
-    let proxy = FaultyProxy::start(moto.addr(), vec![Fault::CutAfter(cut)])
-        .await
-        .unwrap();
-    let client = common::client(&proxy.endpoint());
-    let response = get_object(
-        &client,
-        &ObjectRequest::new(BUCKET, "changing"),
-        &MetadataOptions::default(),
-    )
-    .await
-    .unwrap();
-    let (_, mut body) = response.into_resumable(client, quick());
+    let request = ObjectRequest::new(BUCKET, "changing");
+    let (_proxy, mut body) =
+        through_proxy(&moto, vec![Fault::CutAfter(cut)], request, quick()).await;
     let mut delivered = 0u64;
     while delivered < cut {
         delivered += body.next().await.unwrap().unwrap().len() as u64;
@@ -106,34 +119,23 @@ async fn an_object_overwritten_before_the_resume_fails_and_says_so() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn exhausted_retries_fail_and_never_end_cleanly() {
     let (moto, direct) = common::moto_with_bucket(BUCKET).await;
-    let data = pattern(REFERENCE_SIZES[0]);
-    common::put(&direct, BUCKET, "flaky", &data).await;
+    common::put(&direct, BUCKET, "flaky", &pattern(REFERENCE_SIZES[0])).await;
     // Every connection is cut after 10 KB.
-    let proxy = FaultyProxy::start(moto.addr(), vec![Fault::CutAfter(10_000); 10])
-        .await
-        .unwrap();
-    let client = common::client(&proxy.endpoint());
-    let response = get_object(
-        &client,
-        &ObjectRequest::new(BUCKET, "flaky"),
-        &MetadataOptions::default(),
-    )
-    .await
-    .unwrap();
     let policy = ResumePolicy {
         max_attempts: 2,
         ..quick()
     };
-    let (_, mut body) = response.into_resumable(client, policy);
-    let mut delivered = 0;
-    let error = loop {
-        match body.next().await {
-            Some(Ok(chunk)) => delivered += chunk.len(),
-            Some(Err(e)) => break e,
-            None => panic!("a clean end after {delivered} bytes"),
-        }
-    };
-    assert_eq!(delivered, 30_000, "three connections of 10 KB each");
+    let request = ObjectRequest::new(BUCKET, "flaky");
+    let (_proxy, mut body) = through_proxy(
+        &moto,
+        vec![Fault::CutAfter(10_000); 10],
+        request.clone(),
+        policy,
+    )
+    .await;
+    let (out, error) = until_error(&mut body).await;
+    let error = error.expect("an error, not a clean end");
+    assert_eq!(out.len(), 30_000, "three connections of 10 KB each");
     assert!(
         matches!(
             error.kind(),
@@ -144,22 +146,17 @@ async fn exhausted_retries_fail_and_never_end_cleanly() {
     assert!(body.next().await.is_none());
 
     // With resuming disabled the first cut is final.
-    let proxy = FaultyProxy::start(moto.addr(), vec![Fault::CutAfter(10_000)])
-        .await
-        .unwrap();
-    let client = common::client(&proxy.endpoint());
-    let response = get_object(
-        &client,
-        &ObjectRequest::new(BUCKET, "flaky"),
-        &MetadataOptions::default(),
+    let (_proxy, mut body) = through_proxy(
+        &moto,
+        vec![Fault::CutAfter(10_000)],
+        request,
+        ResumePolicy::disabled(),
     )
-    .await
-    .unwrap();
-    let (_, body) = response.into_resumable(client, ResumePolicy::disabled());
-    let items: Vec<_> = body.collect().await;
-    let last = items.last().unwrap().as_ref().unwrap_err();
-    assert_eq!(last.delivered(), 10_000);
-    println!("resume disabled: {last}");
+    .await;
+    let (out, error) = until_error(&mut body).await;
+    let error = error.expect("an error, not a clean end");
+    assert_eq!((out.len(), error.delivered()), (10_000, 10_000));
+    println!("resume disabled: {error}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -175,23 +172,11 @@ async fn a_checksum_mismatch_comes_after_every_byte_and_is_not_resumed() {
         .send()
         .await
         .unwrap();
-    let proxy = FaultyProxy::start(moto.addr(), vec![Fault::CorruptAt(1234)])
-        .await
-        .unwrap();
-    let client = common::client(&proxy.endpoint());
     let request = ObjectRequest::new(BUCKET, "summed").checksum_validation(true);
-    let response = get_object(&client, &request, &MetadataOptions::default())
-        .await
-        .unwrap();
-    let (_, mut body) = response.into_resumable(client, quick());
-    let mut out = Vec::new();
-    let error = loop {
-        match body.next().await {
-            Some(Ok(chunk)) => out.extend_from_slice(&chunk),
-            Some(Err(e)) => break e,
-            None => panic!("the corrupted body ended cleanly"),
-        }
-    };
+    let (_proxy, mut body) =
+        through_proxy(&moto, vec![Fault::CorruptAt(1234)], request, quick()).await;
+    let (out, error) = until_error(&mut body).await;
+    let error = error.expect("the corrupted body ended cleanly");
     // Every byte went out, the corrupted one included, before the SDK could tell.
     assert_eq!(out.len(), data.len());
     assert_ne!(out[1234], data[1234]);

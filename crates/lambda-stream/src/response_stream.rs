@@ -168,6 +168,11 @@ impl<R: AsyncRead> ResponseStream<ReadChunks<R>> {
 impl ResponseStream<BodyStream> {
     /// A response whose body is an S3 object body (`GetObjectOutput::body`).
     ///
+    /// The SDK's body does not always announce its length; to have a short body end with an
+    /// error rather than cleanly, give the response's `Content-Length` through
+    /// [`BodyStream::with_expected_len`] and [`with_config`](Self::with_config) (or use
+    /// `lambda_stream::s3::get_object`, which does).
+    ///
     /// # Errors
     ///
     /// As [`new`](Self::new).

@@ -150,7 +150,7 @@ impl ObjectRequest {
 #[derive(Debug)]
 pub struct ObjectResponse {
     parts: http::response::Parts,
-    body: Option<ByteStream>,
+    body: Option<BodyStream>,
     identity: Option<ObjectIdentity>,
 }
 
@@ -172,8 +172,10 @@ impl ObjectResponse {
 
     /// Status, headers and the body (empty for 304, 412 and 416).
     pub fn into_body_stream(self) -> (http::response::Parts, BodyStream) {
-        let body = self.body.unwrap_or_default();
-        (self.parts, BodyStream::new(body))
+        let body = self
+            .body
+            .unwrap_or_else(|| BodyStream::new(ByteStream::default()));
+        (self.parts, body)
     }
 
     /// Status, headers and a body that resumes where it broke off; see [`ResumableBody`].
@@ -183,10 +185,10 @@ impl ObjectResponse {
         policy: ResumePolicy,
     ) -> (http::response::Parts, ResumableBody) {
         let body = match (self.body, self.identity) {
-            (Some(body), Some(identity)) => {
-                ResumableBody::new(client, identity, BodyStream::new(body), policy)
-            }
-            (body, _) => ResumableBody::finished(BodyStream::new(body.unwrap_or_default())),
+            (Some(body), Some(identity)) => ResumableBody::new(client, identity, body, policy),
+            (body, _) => ResumableBody::finished(
+                body.unwrap_or_else(|| BodyStream::new(ByteStream::default())),
+            ),
         };
         (self.parts, body)
     }
@@ -309,7 +311,9 @@ pub async fn get_object(
             let parts = response_parts(&output, options)
                 .map_err(|e: MetadataError| fail(GetErrorKind::Metadata, Some(Box::new(e))))?;
             let identity = ObjectIdentity::of(request, &output);
-            let body = std::mem::take(&mut output.body);
+            // The SDK's body does not always say its length: check against Content-Length.
+            let length = output.content_length();
+            let body = BodyStream::with_expected_len(std::mem::take(&mut output.body), length);
             Ok(ObjectResponse {
                 parts,
                 body: Some(body),

@@ -224,7 +224,10 @@ impl ResumableBody {
             Ok(output) => {
                 let range = output.content_range().map(str::to_owned);
                 match range.as_deref().and_then(super::get::parse_content_range) {
-                    Some((first, _, _)) if first == self.next => Ok(BodyStream::new(output.body)),
+                    Some((first, _, _)) if first == self.next => {
+                        let length = output.content_length();
+                        Ok(BodyStream::with_expected_len(output.body, length))
+                    }
                     _ => {
                         let kind = BodyErrorKind::ResumeOffset {
                             asked: self.next,
