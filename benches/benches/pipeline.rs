@@ -131,6 +131,11 @@ fn throughput(c: &mut Criterion) {
     group.finish();
 }
 
+/// The sum of `iters` measurements.
+fn sum_of(iters: u64, mut one: impl FnMut() -> Duration) -> Duration {
+    (0..iters).map(|_| one()).sum()
+}
+
 /// Time from the start of a response to its first body byte, from a paced source.
 fn ttfb(c: &mut Criterion) {
     let rt = runtime();
@@ -143,9 +148,8 @@ fn ttfb(c: &mut Criterion) {
         let data = object().slice(..size);
         group.bench_function(BenchmarkId::new("streamed", size_label(size)), |b| {
             b.iter_custom(|iters| {
-                let mut total = Duration::ZERO;
-                for _ in 0..iters {
-                    total += rt.block_on(async {
+                sum_of(iters, || {
+                    rt.block_on(async {
                         let start = Instant::now();
                         let source = PacedSource::new(data.clone(), latency, rate);
                         let stream = ResponseStream::new(prelude(), source).expect("fits");
@@ -154,16 +158,14 @@ fn ttfb(c: &mut Criterion) {
                         let elapsed = start.elapsed();
                         black_box(first);
                         elapsed
-                    });
-                }
-                total
+                    })
+                })
             })
         });
         group.bench_function(BenchmarkId::new("buffered", size_label(size)), |b| {
             b.iter_custom(|iters| {
-                let mut total = Duration::ZERO;
-                for _ in 0..iters {
-                    total += rt.block_on(async {
+                sum_of(iters, || {
+                    rt.block_on(async {
                         let start = Instant::now();
                         let source = PacedSource::new(data.clone(), latency, rate);
                         let chunks: Vec<Bytes> = source
@@ -174,9 +176,8 @@ fn ttfb(c: &mut Criterion) {
                         let elapsed = start.elapsed();
                         black_box(json);
                         elapsed
-                    });
-                }
-                total
+                    })
+                })
             })
         });
     }

@@ -222,37 +222,32 @@ async fn metadata_headers_round_trip() {
     assert_eq!(common::collect(body).await.unwrap().0, data);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn missing_keys_and_buckets_are_errors_with_a_status() {
-    let (_moto, client) = common::moto_with_bucket(BUCKET).await;
-    let e = get_object(
-        &client,
-        &ObjectRequest::new(BUCKET, "nope"),
+async fn get_error(
+    client: &aws_sdk_s3::Client,
+    bucket: &str,
+    key: &str,
+) -> lambda_stream_s3::GetError {
+    get_object(
+        client,
+        &ObjectRequest::new(bucket, key),
         &MetadataOptions::default(),
     )
     .await
-    .unwrap_err();
+    .unwrap_err()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn missing_keys_and_buckets_are_errors_with_a_status() {
+    let (_moto, client) = common::moto_with_bucket(BUCKET).await;
+    let e = get_error(&client, BUCKET, "nope").await;
     assert_eq!(
         (e.kind(), e.status()),
         (GetErrorKind::NoSuchKey, StatusCode::NOT_FOUND)
     );
     assert_eq!(e.to_string(), "GetObject s3://objects/nope: no such key");
-    let e = get_object(
-        &client,
-        &ObjectRequest::new("no-bucket", "k"),
-        &MetadataOptions::default(),
-    )
-    .await
-    .unwrap_err();
+    let e = get_error(&client, "no-bucket", "k").await;
     assert_eq!(e.kind(), GetErrorKind::NoSuchBucket, "{e}");
-    let unreachable = common::client("http://127.0.0.1:9");
-    let e = get_object(
-        &unreachable,
-        &ObjectRequest::new(BUCKET, "k"),
-        &MetadataOptions::default(),
-    )
-    .await
-    .unwrap_err();
+    let e = get_error(&common::client("http://127.0.0.1:9"), BUCKET, "k").await;
     assert_eq!(
         (e.kind(), e.status()),
         (GetErrorKind::Unreachable, StatusCode::BAD_GATEWAY)

@@ -133,6 +133,8 @@ where
     }
 
     fn build(body: S, config: &ResponseConfig, head: [Option<Bytes>; 2]) -> Self {
+        let prelude_bytes: usize = head.iter().flatten().map(Bytes::len).sum();
+        tracing::debug!(target: "lambda_stream", prelude_bytes, limit = config.max_bytes_value(), "response started");
         let body = body
             .prefetch(config.window_value())
             .rechunk(config.rechunk_value());

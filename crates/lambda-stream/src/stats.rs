@@ -17,8 +17,8 @@ struct Inner {
 /// handing the stream over, and read it during or after the response.
 ///
 /// Times count from the creation of the stream. The stream also emits `tracing` events
-/// (target `lambda_stream`): at the first body byte (debug) and at the end (info, or warn
-/// on an error), with bytes and durations.
+/// (target `lambda_stream`): at its creation and at the first body byte (debug), and at the
+/// end (info, or warn on an error), with bytes and durations.
 #[derive(Debug, Clone)]
 pub struct StreamStats {
     inner: Arc<Inner>,

@@ -17,12 +17,14 @@
 //!
 //! # What a client sees when the body fails
 //!
-//! On [`run_http`] the runtime request ends with the error trailers. The Runtime API then
-//! ends the client's response without its last chunk: the client has the status, the
-//! headers and the bytes sent before the failure, and a response that never completes.
-//! Under `cargo lambda watch` (1.9) the function URL response stays open with no further
-//! byte (the end-to-end test reads 2,200,000 of 4,400,000 bytes, then nothing for 10 s,
-//! with or without `TE: trailers`); the function goes on to its next invocation.
+//! On [`run_http`] the runtime request ends with the error trailers, as the Lambda Runtime
+//! API documents: Lambda reads them and reports the error to the invoker. The client has
+//! the status, the headers and the bytes sent before the failure, never the rest. Under
+//! `cargo lambda watch` (1.9.2), which does not pass trailers on, the function URL
+//! response then either stays open with no further byte, or ends there without trailers,
+//! varying from run to run (the end-to-end test reads 2,200,000 of 4,400,000 bytes both
+//! ways, with or without `TE: trailers`); a client sees the body is short only by its
+//! length (`x-amzn-remapped-content-length`). The function goes on to its next invocation.
 //!
 //! `lambda_runtime` 1.x (and so `lambda_http`) does not send a failure as trailers. It
 //! writes this text into the body, as data, and then ends the response normally:
