@@ -170,6 +170,12 @@ where
             match this.stream.as_mut().try_poll_next(cx) {
                 Poll::Ready(Some(Ok(chunk))) => {
                     let chunk: Bytes = chunk.into();
+                    // Alone it fills the window, so the read-ahead would stop here and
+                    // hand it out next: skip the queue.
+                    if this.queue.is_empty() && !chunk.is_empty() && chunk.len() >= *this.window {
+                        *this.peak = (*this.peak).max(chunk.len());
+                        return Poll::Ready(Some(Ok(chunk)));
+                    }
                     if !chunk.is_empty() {
                         *this.queued += chunk.len();
                         *this.peak = (*this.peak).max(*this.queued);

@@ -17,7 +17,9 @@
 //! `S3_FORCE_PATH_STYLE=true` and the SDK's `AWS_ENDPOINT_URL_S3` point it at an
 //! S3-compatible server such as `moto_server`.
 //!
+//! Built for Lambda, from `crates/lambda-stream`, with
 //! `cargo lambda build --release --example s3_object --features runtime,s3`
+//! (the binary is `target/lambda/s3_object/bootstrap`).
 
 use aws_sdk_s3::Client;
 use bytes::Bytes;

@@ -31,22 +31,41 @@ pub const ERROR_BODY_TRAILER: &str = "Lambda-Runtime-Function-Error-Body";
 /// | `Body.ChecksumMismatch` | the SDK rejected an S3 object's checksum, after its last byte |
 /// | `Body.RetriesExhausted` | resuming an S3 body gave up |
 /// | `Body.Failed` | any other failure of the body's source |
-#[derive(Debug)]
 pub struct StreamError {
+    // Boxed: a stream's items are `Result<Bytes, StreamError>`, moved on every frame, and
+    // stay as small as `Bytes` this way.
+    inner: Box<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
     error_type: String,
     message: String,
     trace: Vec<String>,
     source: Option<Box<dyn StdError + Send + Sync + 'static>>,
 }
 
+impl fmt::Debug for StreamError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StreamError")
+            .field("error_type", &self.inner.error_type)
+            .field("message", &self.inner.message)
+            .field("trace", &self.inner.trace)
+            .field("source", &self.inner.source)
+            .finish()
+    }
+}
+
 impl StreamError {
     /// An error of type `error_type` (`Category.Reason`) with `message`.
     pub fn new(error_type: impl Into<String>, message: impl Into<String>) -> Self {
         StreamError {
-            error_type: error_type.into(),
-            message: message.into(),
-            trace: Vec::new(),
-            source: None,
+            inner: Box::new(Inner {
+                error_type: error_type.into(),
+                message: message.into(),
+                trace: Vec::new(),
+                source: None,
+            }),
         }
     }
 
@@ -70,10 +89,12 @@ impl StreamError {
             next = cause.source();
         }
         StreamError {
-            error_type: error_type.to_owned(),
-            message,
-            trace,
-            source: Some(error),
+            inner: Box::new(Inner {
+                error_type: error_type.to_owned(),
+                message,
+                trace,
+                source: Some(error),
+            }),
         }
     }
 
@@ -90,17 +111,17 @@ impl StreamError {
 
     /// `Category.Reason`.
     pub fn error_type(&self) -> &str {
-        &self.error_type
+        &self.inner.error_type
     }
 
     /// The message.
     pub fn message(&self) -> &str {
-        &self.message
+        &self.inner.message
     }
 
     /// The causes' messages, outermost first.
     pub fn trace(&self) -> &[String] {
-        &self.trace
+        &self.inner.trace
     }
 
     /// `{"errorType":...,"errorMessage":...,"trace":[...]}`, compact, in that key order.
@@ -116,9 +137,9 @@ impl StreamError {
         let body = base64::engine::general_purpose::STANDARD.encode(self.body_json());
         // An error type that is not a valid header value (a control byte) is sent with those
         // bytes replaced, rather than not at all.
-        let error_type = HeaderValue::from_str(&self.error_type).unwrap_or_else(|_| {
+        let error_type = HeaderValue::from_str(&self.inner.error_type).unwrap_or_else(|_| {
             let clean: String = self
-                .error_type
+                .error_type()
                 .chars()
                 .map(|c| if c.is_ascii_graphic() { c } else { '_' })
                 .collect();
@@ -142,22 +163,23 @@ impl StreamError {
 impl Serialize for StreamError {
     fn serialize<S: Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
         let mut s = ser.serialize_struct("StreamError", 3)?;
-        s.serialize_field("errorType", &self.error_type)?;
-        s.serialize_field("errorMessage", &self.message)?;
-        s.serialize_field("trace", &self.trace)?;
+        s.serialize_field("errorType", &self.inner.error_type)?;
+        s.serialize_field("errorMessage", &self.inner.message)?;
+        s.serialize_field("trace", &self.inner.trace)?;
         s.end()
     }
 }
 
 impl fmt::Display for StreamError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.error_type, self.message)
+        write!(f, "{}: {}", self.inner.error_type, self.inner.message)
     }
 }
 
 impl StdError for StreamError {
     fn source(&self) -> Option<&(dyn StdError + 'static)> {
-        self.source
+        self.inner
+            .source
             .as_deref()
             .map(|e| e as &(dyn StdError + 'static))
     }

@@ -68,19 +68,31 @@ impl StreamStats {
         self.inner.finished.get().is_some()
     }
 
+    /// Counts a frame handed out. Only the stream that owns these counters calls this, so
+    /// each counter has one writer: a load and a store, no locked instruction per frame,
+    /// and the clock is read once, at the first body byte.
+    #[inline]
     pub(crate) fn add(&self, len: usize, body: bool) {
-        self.inner.bytes.fetch_add(len as u64, Ordering::Relaxed);
+        let len = len as u64;
+        let bytes = &self.inner.bytes;
+        bytes.store(bytes.load(Ordering::Relaxed) + len, Ordering::Relaxed);
         if body {
-            self.inner
-                .body_bytes
-                .fetch_add(len as u64, Ordering::Relaxed);
-            if self.inner.first_body_byte.set(Instant::now()).is_ok() {
-                tracing::debug!(
-                    target: "lambda_stream",
-                    ttfb_ms = self.time_to_first_byte().unwrap_or_default().as_secs_f64() * 1e3,
-                    "first body byte"
-                );
+            let body_bytes = &self.inner.body_bytes;
+            body_bytes.store(body_bytes.load(Ordering::Relaxed) + len, Ordering::Relaxed);
+            if self.inner.first_body_byte.get().is_none() {
+                self.first_body_byte();
             }
+        }
+    }
+
+    #[cold]
+    fn first_body_byte(&self) {
+        if self.inner.first_body_byte.set(Instant::now()).is_ok() {
+            tracing::debug!(
+                target: "lambda_stream",
+                ttfb_ms = self.time_to_first_byte().unwrap_or_default().as_secs_f64() * 1e3,
+                "first body byte"
+            );
         }
     }
 
