@@ -135,12 +135,24 @@ impl<S: TryStream> Rechunk<S> {
     /// The source and the bytes buffered here, not yet sent, if any.
     pub fn into_inner_with_chunk(self) -> (S, Option<Bytes>) {
         // Between polls at most one of the three is non-empty (see `Core::frame_from_carry`),
-        // but order them as they arrived in any case.
-        let mut buffered = BytesMut::new();
-        buffered.extend_from_slice(&self.core.held);
-        buffered.extend_from_slice(&self.core.buf);
-        buffered.extend_from_slice(&self.core.carry);
-        let chunk = (!buffered.is_empty()).then(|| buffered.freeze());
+        // and it is handed back as it is; should there be more, they are joined in the
+        // order they arrived.
+        let Core {
+            held, buf, carry, ..
+        } = self.core;
+        let mut parts = [held, buf.freeze(), carry]
+            .into_iter()
+            .filter(|b| !b.is_empty());
+        let chunk = match (parts.next(), parts.next()) {
+            (None, _) => None,
+            (Some(only), None) => Some(only),
+            (Some(first), Some(second)) => {
+                let mut joined = BytesMut::from(&first[..]);
+                joined.extend_from_slice(&second);
+                parts.for_each(|rest| joined.extend_from_slice(&rest));
+                Some(joined.freeze())
+            }
+        };
         (self.stream, chunk)
     }
 }

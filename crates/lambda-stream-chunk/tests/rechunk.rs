@@ -168,15 +168,22 @@ fn into_inner_with_chunk_returns_buffered_bytes() {
     );
     let waker = std::task::Waker::noop();
     let mut cx = std::task::Context::from_waker(waker);
-    // First chunk copied, then the source is Pending: nothing is sent with `Never`.
+    // First chunk held (short of `min`), then the source is Pending: nothing is sent with
+    // `Never`.
     assert!(
         std::pin::Pin::new(&mut rechunk)
             .poll_next(&mut cx)
             .is_pending()
     );
     assert_eq!(rechunk.buffered_len(), 10);
+    assert_eq!(rechunk.bytes_copied(), 0);
     let (_, rest) = rechunk.into_inner_with_chunk();
     assert_eq!(rest.as_deref(), Some(&data[..10]));
+    assert_eq!(
+        rest.map(|b| b.as_ptr()),
+        Some(data.as_ptr()),
+        "the held chunk comes back as it is, not copied"
+    );
 }
 
 /// A source that yields `chunk` bytes every `every`, `count` times (tokio's paused clock).

@@ -180,7 +180,7 @@ async fn check_bucket(client: &Client, endpoint: &str, bucket: &str) -> Result<(
         },
         Ok(Err(e)) => Err(format!(
             "cannot reach S3 endpoint {endpoint}: {}",
-            run::chain(&e)
+            lambda_stream::s3::ErrorChain(&e)
         )),
     }
 }

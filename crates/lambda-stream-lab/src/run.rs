@@ -6,7 +6,7 @@ use std::time::Duration;
 use aws_sdk_s3::Client;
 use base64::Engine as _;
 use bytes::Bytes;
-use lambda_stream::s3::{MetadataOptions, response_parts};
+use lambda_stream::s3::{ErrorChain, MetadataOptions, response_parts};
 use lambda_stream::{DEFAULT_MAX_RESPONSE_BYTES, MetadataPrelude, ResponseStream};
 use lambda_stream_testkit::heap;
 use serde::Serialize;
@@ -91,18 +91,6 @@ impl fmt::Display for RunError {
 
 impl std::error::Error for RunError {}
 
-/// `error: cause: cause...` on one line.
-pub(crate) fn chain(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = e.to_string();
-    let mut next = e.source();
-    while let Some(cause) = next {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        next = cause.source();
-    }
-    text
-}
-
 /// Serves the object once in `mode` on `rt` and measures it.
 ///
 /// # Errors
@@ -175,7 +163,7 @@ async fn buffered(source: &Source, pace: ClientPace) -> Result<(Received, u64, b
             let mut segments: Vec<Bytes> = Vec::new();
             let mut paced = std::pin::pin!(PacedSource::new(data.clone(), *latency, *rate));
             while let Some(chunk) = futures_util::StreamExt::next(&mut paced).await {
-                segments.extend(chunk.ok());
+                segments.push(chunk.map_err(|e| RunError(format!("reading the source: {e}")))?);
             }
             segments.concat()
         }
@@ -185,11 +173,9 @@ async fn buffered(source: &Source, pace: ClientPace) -> Result<(Received, u64, b
             key,
         } => {
             let output = get(client, bucket, key).await?;
-            let aggregated = output
-                .body
-                .collect()
-                .await
-                .map_err(|e| RunError(format!("reading s3://{bucket}/{key}: {}", chain(&e))))?;
+            let aggregated = output.body.collect().await.map_err(|e| {
+                RunError(format!("reading s3://{bucket}/{key}: {}", ErrorChain(&e)))
+            })?;
             aggregated.into_bytes().to_vec()
         }
     };
@@ -278,5 +264,5 @@ async fn get(
         .key(key)
         .send()
         .await
-        .map_err(|e| RunError(format!("GetObject s3://{bucket}/{key}: {}", chain(&e))))
+        .map_err(|e| RunError(format!("GetObject s3://{bucket}/{key}: {}", ErrorChain(&e))))
 }

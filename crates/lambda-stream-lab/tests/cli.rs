@@ -157,10 +157,7 @@ fn an_unreachable_endpoint_is_one_line_and_exit_2() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn against_moto_a_missing_bucket_fails_and_an_existing_one_runs() {
-    let moto = tokio::task::spawn_blocking(Moto::start)
-        .await
-        .unwrap()
-        .unwrap_or_else(|e| panic!("{e}"));
+    let moto = Moto::start_async().await.unwrap_or_else(|e| panic!("{e}"));
     let endpoint = moto.endpoint();
     let out = lab(&["--s3-endpoint", &endpoint, "--bucket", "no-such-bucket"]);
     let err = one_error_line(&out);

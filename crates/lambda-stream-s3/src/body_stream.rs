@@ -57,27 +57,19 @@ impl BodyStream {
     /// it in layers that do not), so prefer [`with_expected_len`](Self::with_expected_len)
     /// with the response's `Content-Length`.
     pub fn new(body: ByteStream) -> Self {
-        let expected = match body.size_hint() {
-            (lo, Some(hi)) if lo == hi => Some(hi),
-            _ => None,
-        };
-        BodyStream {
-            body,
-            delivered: 0,
-            expected,
-            done: false,
-        }
+        BodyStream::with_expected_len(body, None)
     }
 
     /// Wraps an S3 body that must yield exactly `len` bytes
-    /// (`GetObjectOutput::content_length`); `None`, or a negative length (which S3 never
-    /// sends), checks nothing.
+    /// (`GetObjectOutput::content_length`); with `None`, or a negative length (which S3
+    /// never sends), the body's size hint is checked if it is exact, as in [`new`](Self::new).
     pub fn with_expected_len(body: ByteStream, len: Option<i64>) -> Self {
-        let mut stream = BodyStream::new(body);
-        if let Some(len) = len.and_then(|l| u64::try_from(l).ok()) {
-            stream.expected = Some(len);
+        BodyStream {
+            expected: expected_len(&body, len),
+            body,
+            delivered: 0,
+            done: false,
         }
-        stream
     }
 
     /// Bytes delivered so far.
@@ -113,6 +105,17 @@ impl BodyStream {
     pub fn into_inner(self) -> ByteStream {
         self.body
     }
+}
+
+/// A body's length: `content_length` if given and not negative, else the body's exact size
+/// hint, if it has one.
+pub(crate) fn expected_len(body: &ByteStream, content_length: Option<i64>) -> Option<u64> {
+    content_length
+        .and_then(|len| u64::try_from(len).ok())
+        .or(match body.size_hint() {
+            (lo, Some(hi)) if lo == hi => Some(hi),
+            _ => None,
+        })
 }
 
 impl From<ByteStream> for BodyStream {

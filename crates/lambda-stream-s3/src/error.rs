@@ -103,32 +103,63 @@ impl BodyError {
     }
 }
 
-/// Writes `error`'s message, then each of its sources after ": ", skipping the SDK's
-/// placeholder messages when a source follows.
-pub(crate) fn write_chain(
-    f: &mut fmt::Formatter<'_>,
-    error: &(dyn StdError + 'static),
-) -> fmt::Result {
-    let mut first = true;
-    let mut next = Some(error);
-    while let Some(e) = next {
-        next = e.source();
-        let text = e.to_string();
-        if next.is_some()
-            && matches!(
-                text.as_str(),
-                "IO error" | "streaming error" | "io error" | "dispatch failure" | "service error"
-            )
-        {
-            continue;
+/// An error and its sources on one line: each message after ": ", leaving out the SDK's
+/// placeholder messages ("IO error", "dispatch failure", ...) when a source with the real
+/// cause follows. The SDK's own `Display` often says no more than the placeholder.
+///
+/// ```
+/// use std::error::Error;
+/// use std::fmt;
+/// use lambda_stream_s3::ErrorChain;
+///
+/// /// What the SDK's byte stream error looks like.
+/// #[derive(Debug)]
+/// struct Sdk(std::io::Error);
+/// impl fmt::Display for Sdk {
+///     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+///         f.write_str("IO error")
+///     }
+/// }
+/// impl Error for Sdk {
+///     fn source(&self) -> Option<&(dyn Error + 'static)> {
+///         Some(&self.0)
+///     }
+/// }
+///
+/// let error = Sdk(std::io::Error::other("connection reset by peer"));
+/// assert_eq!(error.to_string(), "IO error");
+/// assert_eq!(ErrorChain(&error).to_string(), "connection reset by peer");
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct ErrorChain<'a>(pub &'a (dyn StdError + 'static));
+
+impl fmt::Display for ErrorChain<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut first = true;
+        let mut next = Some(self.0);
+        while let Some(e) = next {
+            next = e.source();
+            let text = e.to_string();
+            if next.is_some()
+                && matches!(
+                    text.as_str(),
+                    "IO error"
+                        | "streaming error"
+                        | "io error"
+                        | "dispatch failure"
+                        | "service error"
+                )
+            {
+                continue;
+            }
+            if !first {
+                f.write_str(": ")?;
+            }
+            f.write_str(&text)?;
+            first = false;
         }
-        if !first {
-            f.write_str(": ")?;
-        }
-        f.write_str(&text)?;
-        first = false;
+        Ok(())
     }
-    Ok(())
 }
 
 impl fmt::Display for BodyError {
@@ -137,7 +168,7 @@ impl fmt::Display for BodyError {
         match &self.kind {
             BodyErrorKind::Source(e) => {
                 write!(f, "S3 object body failed after {n} bytes: ")?;
-                write_chain(f, e)
+                ErrorChain(e).fmt(f)
             }
             BodyErrorKind::Truncated { expected } => write!(
                 f,
@@ -159,7 +190,7 @@ impl fmt::Display for BodyError {
                     f,
                     "S3 object body failed after {n} bytes and resuming it failed: "
                 )?;
-                write_chain(f, e.as_ref())
+                ErrorChain(e.as_ref()).fmt(f)
             }
             BodyErrorKind::ResumeOffset {
                 asked,

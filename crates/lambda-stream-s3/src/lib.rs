@@ -51,7 +51,7 @@ mod sdk;
 mod upload;
 
 pub use body_stream::BodyStream;
-pub use error::{BodyError, BodyErrorKind};
+pub use error::{BodyError, BodyErrorKind, ErrorChain};
 pub use range::{ByteRange, RangeHeader, ResolvedRange, Unsatisfiable};
 pub use reader::BodyReader;
 #[cfg(feature = "sdk")]

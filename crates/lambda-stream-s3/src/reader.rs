@@ -52,24 +52,16 @@ impl BodyReader {
     /// Reads `body`. If its size hint is exact, that length is checked at the end; see
     /// [`with_expected_len`](Self::with_expected_len) to give it.
     pub fn new(body: ByteStream) -> Self {
-        let expected = match body.size_hint() {
-            (lo, Some(hi)) if lo == hi => Some(hi),
-            _ => None,
-        };
-        BodyReader {
-            inner: Box::pin(body.into_async_read()),
-            consumed: 0,
-            expected,
-        }
+        BodyReader::with_expected_len(body, None)
     }
 
     /// Reads `body`, which must yield exactly `len` bytes (`GetObjectOutput::content_length`).
     pub fn with_expected_len(body: ByteStream, len: Option<i64>) -> Self {
-        let mut reader = BodyReader::new(body);
-        if let Some(len) = len.and_then(|l| u64::try_from(l).ok()) {
-            reader.expected = Some(len);
+        BodyReader {
+            expected: crate::body_stream::expected_len(&body, len),
+            inner: Box::pin(body.into_async_read()),
+            consumed: 0,
         }
-        reader
     }
 
     /// Bytes consumed so far.

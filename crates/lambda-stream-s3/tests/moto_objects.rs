@@ -247,7 +247,12 @@ async fn missing_keys_and_buckets_are_errors_with_a_status() {
     assert_eq!(e.to_string(), "GetObject s3://objects/nope: no such key");
     let e = get_error(&client, "no-bucket", "k").await;
     assert_eq!(e.kind(), GetErrorKind::NoSuchBucket, "{e}");
-    let e = get_error(&common::client("http://127.0.0.1:9"), BUCKET, "k").await;
+    let e = get_error(
+        &lambda_stream_testkit::servers::s3_client("http://127.0.0.1:9"),
+        BUCKET,
+        "k",
+    )
+    .await;
     assert_eq!(
         (e.kind(), e.status()),
         (GetErrorKind::Unreachable, StatusCode::BAD_GATEWAY)

@@ -30,7 +30,7 @@ async fn through_proxy(
     policy: ResumePolicy,
 ) -> (FaultyProxy, ResumableBody) {
     let proxy = FaultyProxy::start(moto.addr(), faults).await.unwrap();
-    let client = common::client(&proxy.endpoint());
+    let client = lambda_stream_testkit::servers::s3_client(&proxy.endpoint());
     let response = get_object(&client, &request, &MetadataOptions::default())
         .await
         .unwrap();

@@ -6,7 +6,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 
 use bytes::Bytes;
-use futures_core::stream::{Stream, TryStream};
+use futures_core::stream::{FusedStream, Stream, TryStream};
 use http_body::{Body, Frame, SizeHint};
 use pin_project_lite::pin_project;
 
@@ -57,7 +57,6 @@ pin_project! {
         #[pin]
         stream: ResponseStream<S>,
         mode: ErrorMode,
-        done: bool,
     }
 }
 
@@ -68,11 +67,7 @@ where
 {
     /// Wraps `stream`, reporting its failure as `mode` says.
     pub fn new(stream: ResponseStream<S>, mode: ErrorMode) -> Self {
-        ResponseBody {
-            stream,
-            mode,
-            done: false,
-        }
+        ResponseBody { stream, mode }
     }
 
     /// The stream.
@@ -109,32 +104,24 @@ where
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, StreamError>>> {
         let this = self.project();
-        if *this.done {
-            return Poll::Ready(None);
-        }
+        // The stream is fused: after its error or its end it yields `None`.
         match ready!(this.stream.poll_next(cx)) {
             Some(Ok(data)) => Poll::Ready(Some(Ok(Frame::data(data)))),
-            Some(Err(e)) => {
-                *this.done = true;
-                match this.mode {
-                    ErrorMode::Trailers => Poll::Ready(Some(Ok(Frame::trailers(e.trailers())))),
-                    ErrorMode::Error => Poll::Ready(Some(Err(e))),
-                }
-            }
-            None => {
-                *this.done = true;
-                Poll::Ready(None)
-            }
+            Some(Err(e)) => match this.mode {
+                ErrorMode::Trailers => Poll::Ready(Some(Ok(Frame::trailers(e.trailers())))),
+                ErrorMode::Error => Poll::Ready(Some(Err(e))),
+            },
+            None => Poll::Ready(None),
         }
     }
 
     fn is_end_stream(&self) -> bool {
-        self.done
+        self.stream.is_terminated()
     }
 
     fn size_hint(&self) -> SizeHint {
         let mut hint = SizeHint::new();
-        if self.done {
+        if self.stream.is_terminated() {
             hint.set_exact(0);
         } else {
             hint.set_upper(self.stream.limit() - self.stream.stats().bytes_sent());

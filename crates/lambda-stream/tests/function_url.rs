@@ -10,7 +10,9 @@ use std::time::Duration;
 use bytes::Bytes;
 use lambda_stream_testkit::data::{REFERENCE_SIZES, megabytes, pattern};
 use lambda_stream_testkit::servers::http::{Received, get};
-use lambda_stream_testkit::servers::{CargoLambda, Fault, FaultyProxy, Moto, s3_client, s3_env};
+use lambda_stream_testkit::servers::{
+    CargoLambda, Fault, FaultyProxy, Moto, moto_with_bucket, s3_env,
+};
 
 const BUCKET: &str = "function-url";
 
@@ -24,13 +26,9 @@ fn example() -> PathBuf {
 }
 
 async fn start_moto() -> (Moto, aws_sdk_s3::Client) {
-    let moto = tokio::task::spawn_blocking(Moto::start)
+    moto_with_bucket(BUCKET)
         .await
-        .unwrap()
-        .unwrap_or_else(|e| panic!("{e}"));
-    let client = s3_client(&moto.endpoint());
-    client.create_bucket().bucket(BUCKET).send().await.unwrap();
-    (moto, client)
+        .unwrap_or_else(|e| panic!("{e}"))
 }
 
 async fn put(client: &aws_sdk_s3::Client, key: &str, data: &Bytes) {

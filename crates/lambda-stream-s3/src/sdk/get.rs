@@ -255,7 +255,7 @@ impl fmt::Display for GetError {
         f.write_str(what)?;
         if let Some(source) = &self.source {
             f.write_str(": ")?;
-            crate::error::write_chain(f, source.as_ref())?;
+            fmt::Display::fmt(&crate::ErrorChain(source.as_ref()), f)?;
         }
         Ok(())
     }

@@ -86,56 +86,33 @@ pub fn response_parts(
     options: &MetadataOptions,
 ) -> Result<http::response::Parts, MetadataError> {
     let mut headers = HeaderMap::new();
-    let mut put = |name: HeaderName, value: Option<String>| -> Result<(), MetadataError> {
+    let mut put = |name: HeaderName, value: Option<&str>| -> Result<(), MetadataError> {
         if let Some(value) = value {
-            let v = HeaderValue::from_str(&value).map_err(|_| MetadataError {
+            let v = HeaderValue::from_str(value).map_err(|_| MetadataError {
                 header: name.as_str().to_owned(),
-                value: value.clone(),
+                value: value.to_owned(),
             })?;
             headers.append(name, v);
         }
         Ok(())
     };
-    put(
-        header::CONTENT_TYPE,
-        output.content_type().map(str::to_owned),
-    )?;
+    put(header::CONTENT_TYPE, output.content_type())?;
     if options.content_length {
-        put(
-            header::CONTENT_LENGTH,
-            output.content_length().map(|n| n.to_string()),
-        )?;
+        let length = output.content_length().map(|n| n.to_string());
+        put(header::CONTENT_LENGTH, length.as_deref())?;
     }
-    put(
-        header::CONTENT_RANGE,
-        output.content_range().map(str::to_owned),
-    )?;
-    put(
-        header::ACCEPT_RANGES,
-        output.accept_ranges().map(str::to_owned),
-    )?;
-    put(header::ETAG, output.e_tag().map(str::to_owned))?;
+    put(header::CONTENT_RANGE, output.content_range())?;
+    put(header::ACCEPT_RANGES, output.accept_ranges())?;
+    put(header::ETAG, output.e_tag())?;
     let last_modified = output
         .last_modified()
         .and_then(|t| t.fmt(Format::HttpDate).ok());
-    put(header::LAST_MODIFIED, last_modified)?;
-    put(
-        header::CACHE_CONTROL,
-        output.cache_control().map(str::to_owned),
-    )?;
-    put(
-        header::CONTENT_DISPOSITION,
-        output.content_disposition().map(str::to_owned),
-    )?;
-    put(
-        header::CONTENT_ENCODING,
-        output.content_encoding().map(str::to_owned),
-    )?;
-    put(
-        header::CONTENT_LANGUAGE,
-        output.content_language().map(str::to_owned),
-    )?;
-    put(header::EXPIRES, output.expires_string().map(str::to_owned))?;
+    put(header::LAST_MODIFIED, last_modified.as_deref())?;
+    put(header::CACHE_CONTROL, output.cache_control())?;
+    put(header::CONTENT_DISPOSITION, output.content_disposition())?;
+    put(header::CONTENT_ENCODING, output.content_encoding())?;
+    put(header::CONTENT_LANGUAGE, output.content_language())?;
+    put(header::EXPIRES, output.expires_string())?;
     if options.user_metadata
         && let Some(metadata) = output.metadata()
     {
@@ -143,10 +120,10 @@ pub fn response_parts(
         keys.sort();
         for key in keys {
             let name = format!("x-amz-meta-{key}");
-            let value = metadata[key].clone();
+            let value = metadata[key].as_str();
             let name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| MetadataError {
                 header: name.clone(),
-                value: value.clone(),
+                value: value.to_owned(),
             })?;
             put(name, Some(value))?;
         }

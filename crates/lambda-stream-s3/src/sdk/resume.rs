@@ -104,8 +104,6 @@ pub struct ResumableBody {
     client: Option<Client>,
     identity: Option<ObjectIdentity>,
     policy: ResumePolicy,
-    /// Object offset of the next byte to deliver.
-    next: u64,
     delivered: u64,
     attempts: u32,
     state: State,
@@ -138,7 +136,6 @@ impl ResumableBody {
     ) -> Self {
         ResumableBody {
             client: Some(client),
-            next: identity.first,
             identity: Some(identity),
             policy,
             delivered: 0,
@@ -154,7 +151,6 @@ impl ResumableBody {
             client: None,
             identity: None,
             policy: ResumePolicy::disabled(),
-            next: 0,
             delivered: 0,
             attempts: 0,
             state: State::Streaming(body),
@@ -172,6 +168,11 @@ impl ResumableBody {
     }
 
     /// What to do about `error`, the failure of the current body or request.
+    /// Object offset of the next byte to deliver.
+    fn next_offset(&self) -> u64 {
+        self.identity.as_ref().map_or(0, |id| id.first) + self.delivered
+    }
+
     fn after_failure(&mut self, error: BodyError) -> Option<BodyError> {
         let can_resume = self.identity.is_some() && error.is_transient();
         if !can_resume {
@@ -199,7 +200,7 @@ impl ResumableBody {
             .get_object()
             .bucket(&identity.bucket)
             .key(&identity.key)
-            .range(format!("bytes={}-{}", self.next, identity.last))
+            .range(format!("bytes={}-{}", self.next_offset(), identity.last))
             .if_match(&identity.etag)
             .set_version_id(identity.version_id.clone());
         if identity.checksum {
@@ -224,13 +225,13 @@ impl ResumableBody {
             Ok(output) => {
                 let range = output.content_range().map(str::to_owned);
                 match range.as_deref().and_then(super::get::parse_content_range) {
-                    Some((first, _, _)) if first == self.next => {
+                    Some((first, _, _)) if first == self.next_offset() => {
                         let length = output.content_length();
                         Ok(BodyStream::with_expected_len(output.body, length))
                     }
                     _ => {
                         let kind = BodyErrorKind::ResumeOffset {
-                            asked: self.next,
+                            asked: self.next_offset(),
                             content_range: range,
                         };
                         Err(BodyError::new(kind, delivered))
@@ -277,7 +278,6 @@ impl Stream for ResumableBody {
                         return Poll::Pending;
                     }
                     Poll::Ready(Some(Ok(chunk))) => {
-                        this.next += chunk.len() as u64;
                         this.delivered += chunk.len() as u64;
                         this.state = State::Streaming(body);
                         return Poll::Ready(Some(Ok(chunk)));
@@ -285,7 +285,7 @@ impl Stream for ResumableBody {
                     Poll::Ready(Some(Err(e))) => e.rebased(this.delivered),
                     Poll::Ready(None) => match &this.identity {
                         // Ended short of the range of the first answer.
-                        Some(id) if this.next != id.last + 1 => {
+                        Some(id) if id.first + this.delivered != id.last + 1 => {
                             let expected = id.last + 1 - id.first;
                             BodyError::new(BodyErrorKind::Truncated { expected }, this.delivered)
                         }

@@ -6,20 +6,11 @@ use bytes::Bytes;
 use futures_util::TryStreamExt;
 use lambda_stream_testkit::servers::Moto;
 
-/// The test kit's client (static credentials, path-style) for `endpoint`.
-pub fn client(endpoint: &str) -> Client {
-    lambda_stream_testkit::servers::s3_client(endpoint)
-}
-
 /// A moto server with one bucket, and a client for it.
 pub async fn moto_with_bucket(bucket: &str) -> (Moto, Client) {
-    let moto = tokio::task::spawn_blocking(Moto::start)
+    lambda_stream_testkit::servers::moto_with_bucket(bucket)
         .await
-        .unwrap()
-        .unwrap_or_else(|e| panic!("{e}"));
-    let client = client(&moto.endpoint());
-    client.create_bucket().bucket(bucket).send().await.unwrap();
-    (moto, client)
+        .unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// Uploads `data` in 100 KB chunks through `byte_stream_from_stream`.

@@ -13,7 +13,7 @@ pub use cargo_lambda::CargoLambda;
 pub use moto::Moto;
 pub use proxy::{Fault, FaultyProxy};
 #[cfg(feature = "s3")]
-pub use s3::{s3_client, s3_env};
+pub use s3::{moto_with_bucket, s3_client, s3_env};
 
 use std::net::{Ipv4Addr, SocketAddr, TcpListener};
 

@@ -59,6 +59,18 @@ impl Moto {
         Err(last)
     }
 
+    /// [`start`](Self::start) from async code: it waits for the server on a blocking
+    /// thread, not on the runtime's.
+    ///
+    /// # Errors
+    ///
+    /// As [`start`](Self::start).
+    pub async fn start_async() -> Result<Moto, String> {
+        tokio::task::spawn_blocking(Moto::start)
+            .await
+            .map_err(|e| format!("starting moto_server: {e}"))?
+    }
+
     fn wait_ready(&mut self, limit: Duration) -> Result<(), String> {
         let start = Instant::now();
         while start.elapsed() < limit {

@@ -3,6 +3,8 @@
 use aws_sdk_s3::Client;
 use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region};
 
+use super::Moto;
+
 /// A client for `endpoint` with static test credentials (`test`/`test`), region
 /// `us-east-1` and path-style addressing, as `moto_server` wants.
 pub fn s3_client(endpoint: &str) -> Client {
@@ -32,4 +34,21 @@ pub fn s3_env(endpoint: &str) -> Vec<(&'static str, String)> {
         ("AWS_REGION", "us-east-1".to_owned()),
         ("S3_FORCE_PATH_STYLE", "true".to_owned()),
     ]
+}
+
+/// A `moto_server` with `bucket` created in it, and a client for it.
+///
+/// # Errors
+///
+/// Why the server did not start, or why the bucket could not be created.
+pub async fn moto_with_bucket(bucket: &str) -> Result<(Moto, Client), String> {
+    let moto = Moto::start_async().await?;
+    let client = s3_client(&moto.endpoint());
+    client
+        .create_bucket()
+        .bucket(bucket)
+        .send()
+        .await
+        .map_err(|e| format!("creating bucket {bucket:?} in moto_server: {e:?}"))?;
+    Ok((moto, client))
 }
