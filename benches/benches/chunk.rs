@@ -30,25 +30,11 @@ use lambda_stream_benches::{BENCH_SIZES, object, size_label};
 use lambda_stream_chunk::{
     ChunkStreamExt, DEFAULT_MAX_FRAME, DEFAULT_WINDOW, FlushPolicy, ReadChunks, RechunkConfig,
 };
+use lambda_stream_testkit::data::slices;
 use lambda_stream_testkit::{Script, heap};
 use tokio_util::io::ReaderStream;
 
 type Item = Result<Bytes, std::io::Error>;
-
-/// `data` cut into slices (no copies) of the given sizes, cycled.
-fn cut(data: &Bytes, sizes: &[usize]) -> Vec<Bytes> {
-    let mut out =
-        Vec::with_capacity(data.len() / sizes.iter().min().copied().unwrap_or(1).max(1) + 1);
-    let mut at = 0;
-    let mut i = 0;
-    while at < data.len() {
-        let n = sizes[i % sizes.len()].min(data.len() - at);
-        out.push(data.slice(at..at + n));
-        at += n;
-        i += 1;
-    }
-    out
-}
 
 /// Chunk sizes of 53 B to 8 KiB, spread deterministically.
 fn tiny_sizes() -> Vec<usize> {
@@ -98,7 +84,7 @@ fn pass_through(c: &mut Criterion) {
     let config = RechunkConfig::new(32 * 1024, 256 * 1024).expect("valid band");
     let mut group = c.benchmark_group("chunk_pass_through");
     for size in BENCH_SIZES {
-        let chunks = cut(&object().slice(..size), &[128 * 1024]);
+        let chunks = slices(&object().slice(..size), &[128 * 1024]);
         // Check once, untimed, that nothing is copied on this path.
         let mut rechunk = source(&chunks).rechunk(config);
         assert_eq!(drain(&mut rechunk), size);
@@ -158,7 +144,7 @@ fn coalesce(c: &mut Criterion) {
         .flush(FlushPolicy::Never);
     let mut group = c.benchmark_group("chunk_coalesce");
     for size in BENCH_SIZES {
-        let chunks = cut(&object().slice(..size), &tiny_sizes());
+        let chunks = slices(&object().slice(..size), &tiny_sizes());
         group.sample_size(10);
         group.throughput(Throughput::Bytes(size as u64));
         group.bench_function(BenchmarkId::new("extend_loop", size_label(size)), |b| {

@@ -28,6 +28,7 @@ use futures_util::{StreamExt, stream};
 use lambda_stream::{MetadataPrelude, ResponseConfig, ResponseStream};
 use lambda_stream_benches::{BENCH_SIZES, object, size_label};
 use lambda_stream_s3::{BodyStream, byte_stream_from_stream};
+use lambda_stream_testkit::data::slices;
 use lambda_stream_testkit::heap;
 use lambda_stream_testkit::paced::PacedSource;
 use tokio_util::io::ReaderStream;
@@ -49,10 +50,9 @@ fn prelude() -> MetadataPrelude {
 
 /// An S3-like body: `data` in chunks of `chunk` bytes (slices, no copies).
 fn body(data: &Bytes, chunk: usize) -> ByteStream {
-    let chunks: Vec<Result<Bytes, std::io::Error>> = (0..data.len())
-        .step_by(chunk)
-        .map(|i| Ok(data.slice(i..(i + chunk).min(data.len()))))
-        .collect();
+    let chunks = slices(data, &[chunk])
+        .into_iter()
+        .map(Ok::<_, std::io::Error>);
     byte_stream_from_stream(stream::iter(chunks), Some(data.len() as u64))
 }
 

@@ -6,6 +6,7 @@
 use bytes::Bytes;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use lambda_stream_prelude::{Decoded, Dialect, MetadataPrelude, PreludeDecoder};
+use lambda_stream_testkit::data::slices;
 use std::hint::black_box;
 
 fn s3_like_prelude() -> MetadataPrelude {
@@ -66,10 +67,7 @@ fn decode(c: &mut Criterion) {
         group.bench_function(BenchmarkId::new("one_chunk", name), |b| {
             b.iter(|| decode_chunks(black_box(&whole)))
         });
-        let split: Vec<Bytes> = (0..stream.len())
-            .step_by(16)
-            .map(|i| stream.slice(i..(i + 16).min(stream.len())))
-            .collect();
+        let split = slices(&stream, &[16]);
         group.bench_function(BenchmarkId::new("16_byte_chunks", name), |b| {
             b.iter(|| decode_chunks(black_box(&split)))
         });

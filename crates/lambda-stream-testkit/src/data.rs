@@ -24,6 +24,25 @@ pub fn pattern(len: usize) -> Bytes {
     Bytes::from(out)
 }
 
+/// `data` cut into slices of `sizes` bytes, cycled (the last may be shorter): views of
+/// `data`, no copies. Zero sizes are taken as 1; no sizes at all, as one slice of all of it.
+pub fn slices(data: &Bytes, sizes: &[usize]) -> Vec<Bytes> {
+    if sizes.is_empty() {
+        return slices(data, &[data.len()]);
+    }
+    let mut out = Vec::new();
+    let mut at = 0;
+    for &size in sizes.iter().cycle() {
+        if at >= data.len() {
+            break;
+        }
+        let n = size.max(1).min(data.len() - at);
+        out.push(data.slice(at..at + n));
+        at += n;
+    }
+    out
+}
+
 /// Human form of a size in decimal megabytes, as the reference sizes are quoted: `4.4 MB`.
 pub fn megabytes(len: usize) -> String {
     format!("{:.1} MB", len as f64 / 1e6)
@@ -32,6 +51,18 @@ pub fn megabytes(len: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn slices_cover_the_data_without_copies() {
+        let data = pattern(1000);
+        let cut = slices(&data, &[300, 0, 450]);
+        let lens: Vec<usize> = cut.iter().map(Bytes::len).collect();
+        assert_eq!(lens, [300, 1, 450, 249]);
+        assert_eq!(cut.concat(), data[..]);
+        assert_eq!(cut[1].as_ptr(), data[300..].as_ptr());
+        assert!(slices(&Bytes::new(), &[5]).is_empty());
+        assert_eq!(slices(&data, &[]), std::slice::from_ref(&data));
+    }
 
     #[test]
     fn pattern_is_deterministic_and_not_periodic_on_small_strides() {

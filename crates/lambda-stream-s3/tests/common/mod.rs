@@ -15,10 +15,9 @@ pub async fn moto_with_bucket(bucket: &str) -> (Moto, Client) {
 
 /// Uploads `data` in 100 KB chunks through `byte_stream_from_stream`.
 pub async fn put(client: &Client, bucket: &str, key: &str, data: &Bytes) {
-    let chunks: Vec<Result<Bytes, std::io::Error>> = (0..data.len())
-        .step_by(100_000)
-        .map(|i| Ok(data.slice(i..(i + 100_000).min(data.len()))))
-        .collect();
+    let chunks = lambda_stream_testkit::data::slices(data, &[100_000])
+        .into_iter()
+        .map(Ok::<_, std::io::Error>);
     let body = lambda_stream_s3::byte_stream_from_stream(
         futures_util::stream::iter(chunks),
         Some(data.len() as u64),
