@@ -4,6 +4,7 @@ use http::StatusCode;
 
 use crate::builder::Builder;
 use crate::error::PreludeError;
+use crate::header::Disposition;
 
 /// One header name with its values, in the order they were given.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -154,6 +155,74 @@ impl MetadataPrelude {
         map
     }
 
+    /// The prelude of `parts` (its status, its headers and its `set-cookie` headers as
+    /// cookies: what is to be sent), with each header that this prelude also has, by the
+    /// same name and value, spelled as here and in this prelude's order; the others follow
+    /// in `parts`' order, lowercase, under the default [`HopByHopPolicy`](crate::HopByHopPolicy).
+    ///
+    /// For a prelude that travelled beside an `http::Response` whose headers someone else
+    /// may have changed since (a tower layer, say): nothing `parts` says is lost, and
+    /// nothing it no longer says is sent.
+    ///
+    /// ```
+    /// use lambda_stream_prelude::MetadataPrelude;
+    ///
+    /// let prelude = MetadataPrelude::builder()
+    ///     .header("Content-Type", "text/plain")
+    ///     .header("Cache-Control", "no-store")
+    ///     .build()?;
+    /// let mut response = prelude.clone().into_response(());
+    /// response.headers_mut().remove("cache-control");
+    /// response.headers_mut().insert("access-control-allow-origin", "*".parse()?);
+    /// let (parts, ()) = response.into_parts();
+    /// let sent = prelude.for_parts(&parts)?;
+    /// assert_eq!(
+    ///     sent.headers().collect::<Vec<_>>(),
+    ///     [("Content-Type", "text/plain"), ("access-control-allow-origin", "*")]
+    /// );
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`Builder::build`], for what `parts` added.
+    pub fn for_parts(
+        &self,
+        parts: &http::response::Parts,
+    ) -> Result<MetadataPrelude, PreludeError> {
+        let mut remaining: Vec<(&http::HeaderName, &http::HeaderValue, bool)> = parts
+            .headers
+            .iter()
+            .filter(|(name, _)| *name != http::header::SET_COOKIE)
+            .map(|(name, value)| (name, value, false))
+            .collect();
+        let mut builder = Builder::new()
+            .status(parts.status)
+            .hop_by_hop(crate::HopByHopPolicy::Keep);
+        for (name, value) in self.headers() {
+            let same = remaining.iter_mut().find(|(n, v, used)| {
+                !*used && n.as_str().eq_ignore_ascii_case(name) && v.as_bytes() == value.as_bytes()
+            });
+            if let Some(slot) = same {
+                slot.2 = true;
+                builder = builder.header(name, value);
+            }
+        }
+        for (name, value, used) in remaining {
+            if used {
+                continue;
+            }
+            builder = match crate::HopByHopPolicy::default().disposition(name.as_str()) {
+                Disposition::Keep => builder.header(name, value),
+                Disposition::Rename(to) => builder.header(to, value),
+                Disposition::Drop | Disposition::Reject => builder,
+            };
+        }
+        builder
+            .cookies(parts.headers.get_all(http::header::SET_COOKIE))
+            .build()
+    }
+
     /// An `http::Response` with this status and these headers around `body`.
     pub fn into_response<B>(self, body: B) -> http::Response<B> {
         let mut response = http::Response::new(body);
@@ -240,6 +309,44 @@ mod tests {
         let back = MetadataPrelude::try_from(&response).unwrap();
         assert_eq!(back.cookies(), p.cookies());
         assert_eq!(back.get("x-trace"), Some("t"));
+    }
+
+    #[test]
+    fn for_parts_keeps_spelling_and_what_parts_say() {
+        let p = MetadataPrelude::builder()
+            .status(200)
+            .header("Content-Type", "video/mp4")
+            .header("ETag", "\"a\"")
+            .header("X-Multi", "1")
+            .header("X-Multi", "2")
+            .cookie("a=1")
+            .build()
+            .unwrap();
+        let (mut parts, ()) = p.clone().into_response(()).into_parts();
+        assert_eq!(
+            p.for_parts(&parts).unwrap(),
+            p,
+            "unchanged parts give the prelude back"
+        );
+        parts.status = http::StatusCode::PARTIAL_CONTENT;
+        parts.headers.insert("etag", "\"b\"".parse().unwrap());
+        parts
+            .headers
+            .insert("content-length", "10".parse().unwrap());
+        parts.headers.append("set-cookie", "b=2".parse().unwrap());
+        let sent = p.for_parts(&parts).unwrap();
+        assert_eq!(sent.status(), 206);
+        assert_eq!(
+            sent.headers().collect::<Vec<_>>(),
+            [
+                ("Content-Type", "video/mp4"),
+                ("X-Multi", "1"),
+                ("X-Multi", "2"),
+                ("etag", "\"b\""),
+                ("x-amzn-remapped-content-length", "10"),
+            ]
+        );
+        assert_eq!(sent.cookies(), ["a=1", "b=2"]);
     }
 
     #[test]
