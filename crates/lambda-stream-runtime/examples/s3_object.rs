@@ -7,28 +7,30 @@
 //! - `Content-Type`, `ETag` and `Cache-Control` come from the object (`Cache-Control`
 //!   defaults to `public, max-age=60`), and a cookie is set.
 //! - The body streams through `ResumableBody` (resumes after a broken S3 connection; set
-//!   `S3_RESUME=off` to disable), `Prefetch` and `Rechunk`, within the 200 MiB budget.
+//!   `S3_RESUME=off` to disable), then the runtime's read-ahead, framing and 200 MiB budget.
 //! - A missing key is a 404 with a one-line text body.
-//! - It runs on `lambda_stream::runtime::run_http`, which reports a body that fails after
-//!   the first byte as the runtime's error trailers; `RUNTIME=lambda_http` runs it on
-//!   `lambda_http::run_with_streaming_response` instead, which writes the error into the
-//!   body (see `lambda_stream::runtime`).
+//! - It runs on `lambda_stream_runtime`: a body that fails after the first byte ends with
+//!   the Runtime API's error trailers, so the caller's response ends abnormally, never as a
+//!   clean, short 200. A missing `S3_BUCKET` is reported as the function's init error.
 //!
 //! `S3_FORCE_PATH_STYLE=true` and the SDK's `AWS_ENDPOINT_URL_S3` point it at an
-//! S3-compatible server such as `moto_server`.
+//! S3-compatible server such as `moto_server`. `RUST_LOG` sets the log level (`info` by
+//! default).
 //!
-//! Built for Lambda, from `crates/lambda-stream`, with
-//! `cargo lambda build --release --example s3_object --features runtime,s3`
+//! Built for Lambda, from `crates/lambda-stream-runtime`, with
+//! `cargo lambda build --release --example s3_object`
 //! (the binary is `target/lambda/s3_object/bootstrap`).
+
+use std::convert::Infallible;
+use std::sync::Arc;
 
 use aws_sdk_s3::Client;
 use bytes::Bytes;
-use http_body_util::BodyExt;
 use http_body_util::combinators::UnsyncBoxBody;
-use lambda_http::{Error, Request, service_fn};
-use lambda_stream::runtime::{http_response, text_response};
+use http_body_util::{BodyExt, Full};
+use lambda_http::{Request, service_fn};
 use lambda_stream::s3::{MetadataOptions, ObjectRequest, ResumePolicy, get_object};
-use lambda_stream::{MetadataPrelude, ResponseConfig, StreamError};
+use lambda_stream::{MetadataPrelude, StreamError};
 
 const DEFAULT_CACHE_CONTROL: &str = "public, max-age=60";
 const COOKIE: &str = "served-by=lambda-stream; Path=/; Secure; HttpOnly";
@@ -42,33 +44,47 @@ struct App {
 /// One body type for every answer: streamed objects and short texts.
 type Body = UnsyncBoxBody<Bytes, StreamError>;
 
-async fn serve(app: &App, request: Request) -> Result<http::Response<Body>, Error> {
+async fn serve(app: Arc<App>, request: Request) -> Result<http::Response<Body>, Infallible> {
     let key = request.uri().path().trim_start_matches('/');
     if key.is_empty() {
-        return text(http::StatusCode::NOT_FOUND, "no key: ask for /<key>").await;
+        return Ok(text(http::StatusCode::NOT_FOUND, "no key: ask for /<key>"));
     }
     let object_request = ObjectRequest::new(&app.bucket, key).with_headers(request.headers());
     let object = match get_object(&app.client, &object_request, &MetadataOptions::default()).await {
         Ok(object) => object,
-        Err(e) => return text(e.status(), &e.to_string()).await,
+        Err(e) => return Ok(text(e.status(), &e.to_string())),
     };
     let (parts, body) = object.into_resumable(app.client.clone(), app.resume);
-    let mut prelude = MetadataPrelude::try_from(&parts)?
-        .into_builder()
-        .cookie(COOKIE);
-    if !parts.headers.contains_key(http::header::CACHE_CONTROL) {
-        prelude = prelude.header("Cache-Control", DEFAULT_CACHE_CONTROL);
+    let prelude = MetadataPrelude::try_from(&parts).and_then(|prelude| {
+        let mut prelude = prelude.into_builder().cookie(COOKIE);
+        if !parts.headers.contains_key(http::header::CACHE_CONTROL) {
+            prelude = prelude.header("Cache-Control", DEFAULT_CACHE_CONTROL);
+        }
+        prelude.build()
+    });
+    match prelude {
+        Ok(prelude) => Ok(lambda_stream::response(prelude, body).map(BodyExt::boxed_unsync)),
+        Err(e) => Ok(text(
+            http::StatusCode::INTERNAL_SERVER_ERROR,
+            &e.to_string(),
+        )),
     }
-    let response = http_response(&prelude.build()?, body, &ResponseConfig::default())?;
-    Ok(response.map(BodyExt::boxed_unsync))
 }
 
-async fn text(status: http::StatusCode, message: &str) -> Result<http::Response<Body>, Error> {
-    Ok(text_response(status, format!("{message}\n")).map(BodyExt::boxed_unsync))
+fn text(status: http::StatusCode, message: &str) -> http::Response<Body> {
+    let body = Full::new(Bytes::from(format!("{message}\n")))
+        .map_err(|never: Infallible| match never {})
+        .boxed_unsync();
+    let mut response = http::Response::new(body);
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    response
 }
 
-#[tokio::main]
-async fn main() -> Result<(), Error> {
+async fn app() -> Result<App, lambda_http::Error> {
     let bucket =
         std::env::var("S3_BUCKET").map_err(|_| "S3_BUCKET must name the bucket to serve")?;
     let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
@@ -82,14 +98,24 @@ async fn main() -> Result<(), Error> {
         Ok("off") => ResumePolicy::disabled(),
         _ => ResumePolicy::default(),
     };
-    let app = App {
+    Ok(App {
         client,
         bucket,
         resume,
-    };
-    if std::env::var("RUNTIME").is_ok_and(|r| r == "lambda_http") {
-        lambda_http::run_with_streaming_response(service_fn(|request| serve(&app, request))).await
-    } else {
-        lambda_stream::runtime::run_http(|request| serve(&app, request)).await
-    }
+    })
+}
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_stream_runtime::RuntimeError> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .without_time()
+        .init();
+    lambda_stream_runtime::run_with_init(|| async {
+        let app = Arc::new(app().await?);
+        Ok::<_, lambda_http::Error>(service_fn(move |request| serve(app.clone(), request)))
+    })
+    .await
 }

@@ -1,10 +1,11 @@
 //! The `s3_object` example as a function behind `cargo lambda watch`'s function URL, with
 //! `moto_server` as S3 and a plain HTTP client that records what a client receives.
 //!
-//! The example binary is the one `cargo test` built for this package (examples are built
-//! with the tests), so the workspace is compiled once.
+//! The example binary is built by the test kit's `build::example` (a no-op after
+//! `cargo test`, which builds the examples; a rebuild when it is stale).
 
 use std::path::PathBuf;
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -16,13 +17,17 @@ use lambda_stream_testkit::servers::{
 
 const BUCKET: &str = "function-url";
 
-/// `target/<profile>/examples/s3_object`, next to this test's own binary.
-fn example() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let profile_dir = exe.parent().and_then(|deps| deps.parent()).unwrap();
-    profile_dir
-        .join("examples")
-        .join(format!("s3_object{}", std::env::consts::EXE_SUFFIX))
+/// The `s3_object` example, built fresh once per test binary.
+fn example() -> &'static PathBuf {
+    static EXAMPLE: OnceLock<PathBuf> = OnceLock::new();
+    EXAMPLE.get_or_init(|| {
+        lambda_stream_testkit::servers::build::example(
+            env!("CARGO_MANIFEST_DIR").as_ref(),
+            "s3_object",
+            &[],
+        )
+        .unwrap_or_else(|e| panic!("{e}"))
+    })
 }
 
 async fn start_moto() -> (Moto, aws_sdk_s3::Client) {
@@ -48,7 +53,7 @@ fn function(s3_endpoint: &str, extra: &[(&'static str, &str)]) -> CargoLambda {
     let mut env = s3_env(s3_endpoint);
     env.push(("S3_BUCKET", BUCKET.to_owned()));
     env.extend(extra.iter().map(|(k, v)| (*k, (*v).to_owned())));
-    CargoLambda::start(env!("CARGO_MANIFEST_DIR").as_ref(), &example(), &env)
+    CargoLambda::start(env!("CARGO_MANIFEST_DIR").as_ref(), example(), &env)
         .unwrap_or_else(|e| panic!("{e}"))
 }
 
@@ -146,30 +151,23 @@ async fn objects_stream_through_a_function_url() {
     );
 }
 
-/// Serves an object whose S3 connection is cut half way, with resuming off, on `runtime`
-/// (`run_http` or `lambda_http`), and returns what the client received.
-async fn failed_response(
-    runtime: &str,
-    headers: &[(&str, &str)],
-) -> (Received, Bytes, u64, Received) {
+/// Serves an object whose S3 connection is cut half way, with resuming off, and returns
+/// what the client received, the object, the cut, and the next invocation's answer.
+async fn failed_response(headers: &[(&str, &str)]) -> (Received, Bytes, u64, Received) {
     let (moto, client) = start_moto().await;
     let size = REFERENCE_SIZES[1];
     let data = pattern(size);
     put(&client, "fragile", &data).await;
     let cut = (size / 2) as u64;
-    // Every connection the function opens to S3 is cut half way through the body.
-    let proxy = FaultyProxy::start(moto.addr(), vec![Fault::CutAfter(cut); 2])
+    // The first connection the function opens to S3 is cut half way through the body.
+    let proxy = FaultyProxy::start(moto.addr(), vec![Fault::CutAfter(cut)])
         .await
         .unwrap();
-    let lambda = function(
-        &proxy.endpoint(),
-        &[("S3_RESUME", "off"), ("RUNTIME", runtime)],
-    );
+    let lambda = function(&proxy.endpoint(), &[("S3_RESUME", "off")]);
     let received = fetch(&lambda, "fragile", headers).await;
-    let marker = find(&received.body, b"Lambda-Runtime-Function-Error-Type");
     println!(
-        "failure mid-body on {runtime} (request headers {headers:?}): status {}, {} body bytes of {size}, \
-         last chunk {}, trailers {:?}, error text in the body: {:?}",
+        "failure mid-body under cargo lambda watch (request headers {headers:?}): status {}, \
+         {} body bytes of {size}, last chunk {}, trailers {:?}",
         received.status,
         received.body.len(),
         match (received.complete, received.stalled) {
@@ -178,65 +176,42 @@ async fn failed_response(
             (false, false) => "missing (connection closed)",
         },
         received.trailers,
-        marker.map(|m| String::from_utf8_lossy(&received.body[m..])
-            .lines()
-            .map(str::to_owned)
-            .collect::<Vec<_>>())
     );
-    // The function carries on with the next invocation (over a fresh S3 connection, which
-    // the proxy leaves alone once its faults are used up).
+    // The function carries on with the next invocation, over a fresh S3 connection, which
+    // the proxy leaves alone: one request, one answer.
     put(&client, "small", &pattern(1000)).await;
-    let mut next = fetch(&lambda, "small", &[]).await;
-    for _ in 0..10 {
-        if next.status == 200 {
-            break;
-        }
-        next = fetch(&lambda, "small", &[]).await;
-    }
+    let next = fetch(&lambda, "small", &[]).await;
     (received, data, cut, next)
 }
 
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).position(|w| w == needle)
-}
-
+/// What `cargo lambda watch` (1.9) makes of a response that ends with the Runtime API's
+/// error trailers: it passes no trailers on, and either leaves the client's response open
+/// or ends it cleanly after the bytes sent. So this test can only check that the client
+/// never gets the whole object and that the function serves the next request; what a real
+/// caller sees (an aborted response, and the error through `InvokeWithResponseStream`) is
+/// checked strictly against the test kit's local Lambda, and the trailers themselves
+/// against the Runtime API emulator (`wire.rs`).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_failure_mid_body_is_never_a_clean_complete_200() {
+async fn under_cargo_lambda_watch_a_failure_mid_body_arrives_short_as_the_emulator_drops_trailers()
+{
     // With and without `TE: trailers`: cargo lambda watch passes neither on.
     for headers in [&[][..], &[("TE", "trailers")][..]] {
-        let (r, data, cut, next) = failed_response("run_http", headers).await;
+        let (r, data, cut, next) = failed_response(headers).await;
         assert_eq!(r.status, 200, "the status went out before the failure");
-        assert!(
-            r.body.len() as u64 <= cut && r.body == data[..r.body.len()],
-            "only the object's bytes before the cut"
+        assert_eq!(
+            r.body.len() as u64,
+            cut,
+            "exactly the object's bytes before the cut reached the client"
         );
+        assert!(r.body == data[..r.body.len()], "and they are the object's");
         assert!(
-            !(r.complete && r.body.len() == data.len()),
-            "a failed body reached the client as a complete 200"
+            r.trailers.is_empty(),
+            "cargo lambda watch passes no trailers on"
         );
-        // What the emulator makes of the trailers varies from run to run: the response
-        // stays open (no last chunk), or ends with the bytes before the failure and no
-        // trailers. Either way it is short of the object.
-        assert!(r.stalled || r.complete, "{r:?}");
         assert_eq!(
             (next.status, next.complete, next.body.len()),
             (200, true, 1000),
             "the next invocation"
         );
     }
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn on_lambda_http_a_failure_is_text_in_a_clean_200() {
-    // Recorded, not endorsed: lambda_runtime 1.x writes the error into the body and ends
-    // the response normally (see lambda_stream::runtime).
-    let (r, data, cut, _) = failed_response("lambda_http", &[]).await;
-    assert_eq!(r.status, 200);
-    let marker = find(
-        &r.body,
-        b"Lambda-Runtime-Function-Error-Type: Runtime.StreamError\r\n",
-    )
-    .expect("the error text");
-    assert!(marker as u64 <= cut && r.body[..marker] == data[..marker]);
-    assert!(r.body != data[..], "the body is not the object");
 }

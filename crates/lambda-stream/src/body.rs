@@ -1,4 +1,4 @@
-//! `ResponseBody`: a [`ResponseStream`] as an `http_body::Body`.
+//! `ResponseBody` and [`response`]: a body and its metadata as an `http::Response`.
 
 use std::error::Error as StdError;
 use std::fmt;
@@ -6,86 +6,83 @@ use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 
 use bytes::Bytes;
-use futures_core::stream::{FusedStream, Stream, TryStream};
-use http_body::{Body, Frame, SizeHint};
+use futures_core::stream::TryStream;
+use http_body::{Body, Frame};
+use lambda_stream_prelude::MetadataPrelude;
 use pin_project_lite::pin_project;
 
 use crate::error::StreamError;
-use crate::response_stream::ResponseStream;
-
-/// How a [`ResponseBody`] reports a failure.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-#[non_exhaustive]
-pub enum ErrorMode {
-    /// A trailers frame with [`StreamError::trailers`], then the end: what the Lambda Runtime
-    /// API expects after the last chunk of a failed streamed response (the default).
-    #[default]
-    Trailers,
-    /// An `Err` from `poll_frame`. For consumers that drop trailers frames, such as
-    /// `lambda_http`'s streaming adapter, which would otherwise end the body cleanly and
-    /// lose the error.
-    Error,
-}
 
 pin_project! {
-    /// A [`ResponseStream`] as an `http_body::Body` (http-body 1): data frames, then on
-    /// failure either a trailers frame or an error, as [`ErrorMode`] says. Fits hyper,
-    /// `lambda_http` and anything built on http-body 1.
+    /// A body for a streamed response: a `TryStream` of bytes as an `http_body::Body`, its
+    /// chunks as data frames, its first error as the body's [`StreamError`] (see its table
+    /// of types), and nothing after that.
+    ///
+    /// It carries no prelude: the runtime writes one from the response's status and
+    /// headers. Make the whole response with [`response`], and run it with
+    /// `lambda-stream-runtime`, which frames the body, keeps it within the budget and sends
+    /// its error as the Runtime API's error trailers.
     ///
     /// ```
     /// use bytes::Bytes;
     /// use futures_util::stream;
     /// use http_body_util::BodyExt;
-    /// use lambda_stream::{ErrorMode, ResponseBody, ResponseConfig, ResponseStream};
+    /// use lambda_stream::ResponseBody;
     ///
     /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
     /// let failing = stream::iter([Ok(Bytes::from("abc")), Err(std::io::Error::other("disk gone"))]);
-    /// let body = ResponseBody::new(ResponseStream::raw(failing, &ResponseConfig::default()), ErrorMode::Trailers);
-    /// let collected = body.collect().await?;
-    /// let trailers = collected.trailers().cloned().unwrap();
-    /// assert_eq!(trailers["lambda-runtime-function-error-type"], "Body.Failed");
-    /// assert_eq!(collected.to_bytes(), "abc");
-    /// # Ok::<(), lambda_stream::StreamError>(())
-    /// # }).unwrap();
+    /// let mut body = ResponseBody::new(failing);
+    /// let first = body.frame().await.unwrap().unwrap();
+    /// assert_eq!(first.into_data().unwrap(), "abc");
+    /// let error = body.frame().await.unwrap().unwrap_err();
+    /// assert_eq!(error.error_type(), "std::io::error::Error");
+    /// assert_eq!(error.message(), "disk gone");
+    /// assert!(body.frame().await.is_none(), "nothing after the error");
+    /// # });
     /// ```
     #[must_use = "bodies do nothing unless polled"]
-    pub struct ResponseBody<S>
-    where
-        S: TryStream,
-        S::Ok: Into<Bytes>,
-    {
+    pub struct ResponseBody<S> {
         #[pin]
-        stream: ResponseStream<S>,
-        mode: ErrorMode,
+        stream: S,
+        done: bool,
     }
 }
 
-impl<S> ResponseBody<S>
-where
-    S: TryStream,
-    S::Ok: Into<Bytes>,
-{
-    /// Wraps `stream`, reporting its failure as `mode` says.
-    pub fn new(stream: ResponseStream<S>, mode: ErrorMode) -> Self {
-        ResponseBody { stream, mode }
+impl<S> ResponseBody<S> {
+    /// The body `stream` yields.
+    pub fn new(stream: S) -> Self {
+        ResponseBody {
+            stream,
+            done: false,
+        }
     }
 
     /// The stream.
-    pub fn get_ref(&self) -> &ResponseStream<S> {
+    pub fn get_ref(&self) -> &S {
         &self.stream
+    }
+
+    /// The stream.
+    pub fn get_mut(&mut self) -> &mut S {
+        &mut self.stream
+    }
+
+    /// The stream, pinned.
+    pub fn get_pin_mut(self: Pin<&mut Self>) -> Pin<&mut S> {
+        self.project().stream
+    }
+
+    /// The stream.
+    pub fn into_inner(self) -> S {
+        self.stream
     }
 }
 
-impl<S> fmt::Debug for ResponseBody<S>
-where
-    S: TryStream + fmt::Debug,
-    S::Ok: Into<Bytes>,
-    S::Error: fmt::Debug,
-{
+impl<S: fmt::Debug> fmt::Debug for ResponseBody<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ResponseBody")
             .field("stream", &self.stream)
-            .field("mode", &self.mode)
+            .field("done", &self.done)
             .finish()
     }
 }
@@ -104,28 +101,61 @@ where
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, StreamError>>> {
         let this = self.project();
-        // The stream is fused: after its error or its end it yields `None`.
-        match ready!(this.stream.poll_next(cx)) {
-            Some(Ok(data)) => Poll::Ready(Some(Ok(Frame::data(data)))),
-            Some(Err(e)) => match this.mode {
-                ErrorMode::Trailers => Poll::Ready(Some(Ok(Frame::trailers(e.trailers())))),
-                ErrorMode::Error => Poll::Ready(Some(Err(e))),
-            },
-            None => Poll::Ready(None),
+        if *this.done {
+            return Poll::Ready(None);
+        }
+        match ready!(this.stream.try_poll_next(cx)) {
+            Some(Ok(data)) => Poll::Ready(Some(Ok(Frame::data(data.into())))),
+            Some(Err(e)) => {
+                *this.done = true;
+                Poll::Ready(Some(Err(StreamError::from_body_error(e))))
+            }
+            None => {
+                *this.done = true;
+                Poll::Ready(None)
+            }
         }
     }
 
     fn is_end_stream(&self) -> bool {
-        self.stream.is_terminated()
+        self.done
     }
+}
 
-    fn size_hint(&self) -> SizeHint {
-        let mut hint = SizeHint::new();
-        if self.stream.is_terminated() {
-            hint.set_exact(0);
-        } else {
-            hint.set_upper(self.stream.limit() - self.stream.stats().bytes_sent());
-        }
-        hint
-    }
+/// A streamed response: the status and headers of `prelude` (its cookies as `set-cookie`
+/// headers), `body` as a [`ResponseBody`], and `prelude` itself in the response's
+/// extensions, so that the runtime writes the header names in the spelling and order given
+/// (an `http::HeaderMap` keeps them lowercase only).
+///
+/// What a handler returns to `lambda-stream-runtime`. The runtime reads the status and the
+/// headers from the response as it finds them, so a tower layer may still add or change
+/// headers; those it did not touch keep the prelude's spelling. A
+/// [`ResponseConfig`](crate::ResponseConfig) in the extensions sets this response's
+/// framing and budget.
+///
+/// ```
+/// use bytes::Bytes;
+/// use futures_util::stream;
+/// use lambda_stream::MetadataPrelude;
+///
+/// let prelude = MetadataPrelude::builder()
+///     .status(200)
+///     .header("Content-Type", "text/plain")
+///     .cookie("seen=1")
+///     .build()?;
+/// let body = stream::iter([Ok::<_, std::io::Error>(Bytes::from("hello"))]);
+/// let response = lambda_stream::response(prelude, body);
+/// assert_eq!(response.status(), 200);
+/// assert_eq!(response.headers()["content-type"], "text/plain");
+/// assert_eq!(response.headers()["set-cookie"], "seen=1");
+/// let kept = response.extensions().get::<MetadataPrelude>().unwrap();
+/// assert_eq!(kept.headers().next(), Some(("Content-Type", "text/plain")));
+/// # Ok::<(), lambda_stream::PreludeError>(())
+/// ```
+pub fn response<S>(prelude: MetadataPrelude, body: S) -> http::Response<ResponseBody<S>> {
+    let mut response = http::Response::new(ResponseBody::new(body));
+    *response.status_mut() = prelude.status();
+    *response.headers_mut() = prelude.to_header_map();
+    response.extensions_mut().insert(prelude);
+    response
 }

@@ -15,22 +15,30 @@ pub const ERROR_TYPE_TRAILER: &str = "Lambda-Runtime-Function-Error-Type";
 /// `{"errorType","errorMessage","trace"}`.
 pub const ERROR_BODY_TRAILER: &str = "Lambda-Runtime-Function-Error-Body";
 
+type BoxError = Box<dyn StdError + Send + Sync + 'static>;
+
 /// A streamed response that failed after it started: the body's source failed, or the
 /// response outgrew its budget.
 ///
-/// It has an error type in the runtime's `Category.Reason` form, a message, and a trace
-/// (the messages of the error's causes, outermost first). [`trailers`](Self::trailers)
-/// renders the two trailers the Lambda Runtime API reads after the last chunk, the same
-/// bytes the Node.js runtime sends.
+/// It has an error type (the `errorType` the Lambda Runtime API records), a message, and a
+/// trace (the messages of the error's causes, outermost first). [`trailers`](Self::trailers)
+/// renders the two trailers the Runtime API reads after the last chunk, the same bytes the
+/// Node.js runtime sends.
 ///
-/// | error type | when |
+/// The error type of a failure of the body's source is the failing error's own:
+///
+/// | the source's error | error type |
 /// | --- | --- |
-/// | `Response.TooLarge` | the next byte would exceed the budget |
-/// | `Body.Truncated` | an S3 body ended short of its length |
-/// | `Body.ObjectChanged` | an S3 object changed while being resumed |
-/// | `Body.ChecksumMismatch` | the SDK rejected an S3 object's checksum, after its last byte |
-/// | `Body.RetriesExhausted` | resuming an S3 body gave up |
-/// | `Body.Failed` | any other failure of the body's source |
+/// | a `StreamError`, or an error whose source chain holds one | its own, unchanged |
+/// | [`ResponseTooLarge`]: the next byte would exceed the budget | `Response.TooLarge` |
+/// | an S3 body that ended short of its length | `Body.Truncated` |
+/// | an S3 object that changed while being resumed | `Body.ObjectChanged` |
+/// | an S3 checksum mismatch, found after the last byte | `Body.ChecksumMismatch` |
+/// | an S3 body whose resuming gave up | `Body.RetriesExhausted` |
+/// | any other error of type `E` | `E`'s type name, as `lambda_runtime::Diagnostic` names errors (`std::io::error::Error`, say); `Body.Failed` when `E` is a boxed error |
+///
+/// `Display` says what this layer knows (the error type, and the message when there is no
+/// source); the cause is [`source`](StdError::source), never repeated.
 pub struct StreamError {
     // Boxed: a stream's items are `Result<Bytes, StreamError>`, moved on every frame, and
     // stay as small as `Bytes` this way.
@@ -42,8 +50,52 @@ struct Inner {
     error_type: String,
     message: String,
     trace: Vec<String>,
-    source: Option<Box<dyn StdError + Send + Sync + 'static>>,
+    source: Option<BoxError>,
 }
+
+/// The budget of a response was reached: its next byte would have exceeded the limit.
+///
+/// The source of a `Response.TooLarge` [`StreamError`]; find it with `downcast_ref`, as
+/// `http_body_util::LengthLimitError` is found:
+///
+/// ```
+/// use bytes::Bytes;
+/// use futures_util::{stream, StreamExt};
+/// use lambda_stream::{ResponseConfig, ResponseStream, ResponseTooLarge};
+///
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// let body = stream::iter([Ok::<_, std::io::Error>(Bytes::from(vec![7u8; 100]))]);
+/// let mut response = ResponseStream::raw(body, &ResponseConfig::default().max_bytes(60));
+/// assert_eq!(response.next().await.unwrap().unwrap().len(), 60);
+/// let error = response.next().await.unwrap().unwrap_err();
+/// let too_large = error.source_ref::<ResponseTooLarge>().unwrap();
+/// assert_eq!(too_large.limit(), 60);
+/// # });
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ResponseTooLarge {
+    limit: u64,
+}
+
+impl ResponseTooLarge {
+    /// The budget in bytes, prelude included.
+    pub fn limit(&self) -> u64 {
+        self.limit
+    }
+}
+
+impl fmt::Display for ResponseTooLarge {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "response too large: expected at most {} bytes (prelude included), the body had more; \
+             sent the first {}",
+            self.limit, self.limit
+        )
+    }
+}
+
+impl StdError for ResponseTooLarge {}
 
 impl fmt::Debug for StreamError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -57,7 +109,7 @@ impl fmt::Debug for StreamError {
 }
 
 impl StreamError {
-    /// An error of type `error_type` (`Category.Reason`) with `message`.
+    /// An error of type `error_type` with `message`, and no source.
     pub fn new(error_type: impl Into<String>, message: impl Into<String>) -> Self {
         StreamError {
             inner: Box::new(Inner {
@@ -69,59 +121,116 @@ impl StreamError {
         }
     }
 
-    /// The failure of a body's source, typed by what it is (see the table above).
-    pub fn from_source(error: Box<dyn StdError + Send + Sync + 'static>) -> Self {
-        let error_type = match error.downcast_ref::<BodyError>() {
-            Some(e) if e.is_checksum_mismatch() => "Body.ChecksumMismatch",
-            Some(e) => match e.kind() {
-                BodyErrorKind::Truncated { .. } => "Body.Truncated",
-                BodyErrorKind::ObjectChanged { .. } => "Body.ObjectChanged",
-                BodyErrorKind::RetriesExhausted { .. } => "Body.RetriesExhausted",
-                _ => "Body.Failed",
-            },
-            None => "Body.Failed",
+    /// The failure of a body's source, typed as the table above says: a `StreamError` is
+    /// returned unchanged, an error of a known kind gets that kind's type, any other gets
+    /// the name of `E`.
+    pub fn from_body_error<E>(error: E) -> Self
+    where
+        E: Into<BoxError>,
+    {
+        let fallback = std::any::type_name::<E>();
+        // A boxed error hides its type: the box's own name says nothing.
+        let fallback = if fallback.starts_with("alloc::boxed::Box<") {
+            "Body.Failed"
+        } else {
+            fallback
         };
-        let message = error.to_string();
+        StreamError::classify(error.into(), fallback)
+    }
+
+    /// As [`from_body_error`](Self::from_body_error) for an already boxed error: an error
+    /// of an unknown kind is `Body.Failed`.
+    pub fn from_source(error: BoxError) -> Self {
+        StreamError::classify(error, "Body.Failed")
+    }
+
+    fn classify(error: BoxError, fallback: &str) -> Self {
+        let error = match error.downcast::<StreamError>() {
+            Ok(e) => return *e,
+            Err(other) => other,
+        };
+        // The first error of a known kind in the chain decides: wrappers such as
+        // `axum::Error` or `std::io::Error` keep the error they carry as their source.
+        let mut error_type = None;
+        let mut next: Option<&(dyn StdError + 'static)> = Some(error.as_ref());
+        while let Some(e) = next {
+            if let Some(own) = e.downcast_ref::<StreamError>() {
+                let mut found = StreamError::new(own.error_type(), own.message());
+                found.inner.trace = own.inner.trace.clone();
+                found.inner.source = Some(error);
+                return found;
+            }
+            error_type = if e.is::<ResponseTooLarge>() {
+                Some("Response.TooLarge")
+            } else if let Some(e) = e.downcast_ref::<BodyError>() {
+                Some(match e.kind() {
+                    BodyErrorKind::Truncated { .. } => "Body.Truncated",
+                    BodyErrorKind::ObjectChanged { .. } => "Body.ObjectChanged",
+                    BodyErrorKind::RetriesExhausted { .. } => "Body.RetriesExhausted",
+                    _ if e.is_checksum_mismatch() => "Body.ChecksumMismatch",
+                    _ => "Body.Failed",
+                })
+            } else {
+                None
+            };
+            if error_type.is_some() {
+                break;
+            }
+            // `std::io::Error` hides the error it carries from `source()`.
+            next = match e
+                .downcast_ref::<std::io::Error>()
+                .and_then(|io| io.get_ref())
+            {
+                Some(inner) => Some(inner as &(dyn StdError + 'static)),
+                None => e.source(),
+            };
+        }
+        StreamError::with_source(error_type.unwrap_or(fallback), error)
+    }
+
+    /// An error of type `error_type` whose message is `source`'s and whose trace is the
+    /// messages of `source`'s causes.
+    pub fn with_source(error_type: impl Into<String>, source: BoxError) -> Self {
+        let message = source.to_string();
         let mut trace = Vec::new();
-        let mut next = error.source();
+        let mut next = source.source();
         while let Some(cause) = next {
             trace.push(cause.to_string());
             next = cause.source();
         }
         StreamError {
             inner: Box::new(Inner {
-                error_type: error_type.to_owned(),
+                error_type: error_type.into(),
                 message,
                 trace,
-                source: Some(error),
+                source: Some(source),
             }),
         }
     }
 
-    /// The budget would be exceeded by the next byte.
+    /// The budget of `limit` bytes would be exceeded by the next byte.
     pub(crate) fn too_large(limit: u64) -> Self {
-        StreamError::new(
-            "Response.TooLarge",
-            format!(
-                "response too large: expected at most {limit} bytes (prelude included), the body had more; \
-                 sent the first {limit}"
-            ),
-        )
+        StreamError::with_source("Response.TooLarge", Box::new(ResponseTooLarge { limit }))
     }
 
-    /// `Category.Reason`.
+    /// The error type, as the Runtime API records it (`errorType`).
     pub fn error_type(&self) -> &str {
         &self.inner.error_type
     }
 
-    /// The message.
+    /// The message (`errorMessage`): the source's, when there is one.
     pub fn message(&self) -> &str {
         &self.inner.message
     }
 
-    /// The causes' messages, outermost first.
+    /// The causes' messages, outermost first (`trace`).
     pub fn trace(&self) -> &[String] {
         &self.inner.trace
+    }
+
+    /// The source as a `T`, if it is one.
+    pub fn source_ref<T: StdError + 'static>(&self) -> Option<&T> {
+        self.inner.source.as_deref().and_then(|e| e.downcast_ref())
     }
 
     /// `{"errorType":...,"errorMessage":...,"trace":[...]}`, compact, in that key order.
@@ -132,11 +241,12 @@ impl StreamError {
 
     /// The two trailers of a failed streamed response: the error type, and the base64 of
     /// [`body_json`](Self::body_json).
+    ///
+    /// An error type that cannot be a header value (a control byte, a non-ASCII letter) is
+    /// sent with each such character replaced by `_`; the body keeps it as it is.
     pub fn trailers(&self) -> HeaderMap {
         let mut map = HeaderMap::with_capacity(2);
         let body = base64::engine::general_purpose::STANDARD.encode(self.body_json());
-        // An error type that is not a valid header value (a control byte) is sent with those
-        // bytes replaced, rather than not at all.
         let error_type = HeaderValue::from_str(&self.inner.error_type).unwrap_or_else(|_| {
             let clean: String = self
                 .error_type()
@@ -149,8 +259,8 @@ impl StreamError {
             HeaderName::from_static("lambda-runtime-function-error-type"),
             error_type,
         );
+        // base64 is always a valid header value.
         if let Ok(body) = HeaderValue::from_str(&body) {
-            // base64 is always a valid header value.
             map.insert(
                 HeaderName::from_static("lambda-runtime-function-error-body"),
                 body,
@@ -172,7 +282,11 @@ impl Serialize for StreamError {
 
 impl fmt::Display for StreamError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.inner.error_type, self.inner.message)
+        match self.inner.source {
+            // The message is the source's: it is told by `source()`.
+            Some(_) => write!(f, "streamed response failed ({})", self.inner.error_type),
+            None => write!(f, "{}: {}", self.inner.error_type, self.inner.message),
+        }
     }
 }
 
@@ -206,9 +320,46 @@ mod tests {
     }
 
     #[test]
-    fn too_large_names_the_limit() {
+    fn an_error_keeps_its_own_type() {
+        let own = StreamError::new("Upstream.Gone", "the upstream went away");
+        let passed = StreamError::from_body_error(own);
+        assert_eq!(passed.error_type(), "Upstream.Gone");
+        assert!(passed.source().is_none(), "not wrapped");
+        let boxed: BoxError = Box::new(StreamError::new("Upstream.Gone", "x"));
+        assert_eq!(
+            StreamError::from_body_error(boxed).error_type(),
+            "Upstream.Gone"
+        );
+        let io = StreamError::from_body_error(std::io::Error::other("x"));
+        assert_eq!(io.error_type(), "std::io::error::Error");
+        let boxed_io: BoxError = Box::new(std::io::Error::other("x"));
+        assert_eq!(
+            StreamError::from_body_error(boxed_io).error_type(),
+            "Body.Failed"
+        );
+        // Found inside a wrapper, as `axum::Error` or `std::io::Error` carry it.
+        let wrapped = std::io::Error::other(StreamError::new("Upstream.Gone", "gone"));
+        let found = StreamError::from_body_error(wrapped);
+        assert_eq!(
+            (found.error_type(), found.message()),
+            ("Upstream.Gone", "gone")
+        );
+    }
+
+    #[test]
+    fn too_large_is_typed_and_names_the_limit() {
         let e = StreamError::too_large(1000);
         assert_eq!(e.error_type(), "Response.TooLarge");
+        assert_eq!(
+            e.source_ref::<ResponseTooLarge>().map(|t| t.limit()),
+            Some(1000)
+        );
         assert!(e.message().contains("at most 1000 bytes"), "{e}");
+        // Said once: the layer's line, then the cause.
+        assert_eq!(
+            e.to_string(),
+            "streamed response failed (Response.TooLarge)"
+        );
+        assert!(!e.to_string().contains(&e.source().unwrap().to_string()));
     }
 }

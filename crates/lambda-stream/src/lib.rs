@@ -3,44 +3,61 @@
 //! cleanly when it failed.
 //!
 //! A streamed response behind a function URL or API Gateway is a prelude (status, headers
-//! and cookies as JSON, then eight NUL bytes) followed by the body. [`ResponseStream`]
-//! produces exactly that, as frames, from any body: a `Stream` of bytes, an `AsyncRead`,
-//! or an S3 object (`GetObjectOutput::body`). Between the source and the wire the body
-//! goes through a bounded read-ahead and frames of a size band; a budget keeps the
-//! response within Lambda's 200 MiB; a failure after the first byte becomes a
-//! [`StreamError`] whose [`trailers`](StreamError::trailers) the Runtime API understands.
-//! [`ResponseBody`] is the same as an `http_body::Body`, and feature `runtime` adds
-//! helpers for `lambda_runtime` and `lambda_http`.
+//! and cookies as JSON, then eight NUL bytes) followed by the body.
+//!
+//! - [`response`] makes the `http::Response` a handler returns to `lambda-stream-runtime`:
+//!   the status and headers of a [`MetadataPrelude`], and any `Stream` of bytes as a
+//!   [`ResponseBody`].
+//! - [`ResponseStream`] is the whole response as frames: the prelude JSON, the delimiter,
+//!   then the body through a bounded read-ahead and frames of a size band, within a budget
+//!   (Lambda's 200 MiB by default), ending with a [`StreamError`] instead of cleanly when
+//!   the body fails. The runtime puts it on the wire; it also serves custom transports.
+//! - [`StreamError::trailers`] are the trailers the Runtime API reads after a failed body.
 //!
 //! This crate composes three leaves, re-exported here: [`prelude`]
 //! (`lambda-stream-prelude`), [`chunk`] (`lambda-stream-chunk`) and [`s3`]
-//! (`lambda-stream-s3`).
+//! (`lambda-stream-s3`). It has no Lambda runtime glue: `lambda-stream-runtime` runs a
+//! handler that returns these responses, and is the one runtime that keeps a failure
+//! after the first byte visible to the caller.
 //!
 //! # Example
 //!
-//! An S3 object as a streamed response (with feature `s3`):
-//!
-//! ```no_run
-//! # #[cfg(feature = "s3")]
-//! # async fn handler(client: aws_sdk_s3::Client, request_headers: http::HeaderMap) -> Result<(), Box<dyn std::error::Error>> {
-//! use lambda_stream::s3::{get_object, MetadataOptions, ObjectRequest, ResumePolicy};
+//! ```
+//! use bytes::Bytes;
+//! use futures_util::{stream, StreamExt};
 //! use lambda_stream::{MetadataPrelude, ResponseConfig, ResponseStream};
 //!
-//! let request = ObjectRequest::new("my-bucket", "videos/clip.mp4").with_headers(&request_headers);
-//! let object = get_object(&client, &request, &MetadataOptions::default()).await?;
-//! let (parts, body) = object.into_resumable(client, ResumePolicy::default());
-//! let response = ResponseStream::from_parts(&parts, body, &ResponseConfig::default())?;
-//! // Hand `response` (or `ResponseBody::new(response, ..)`) to the runtime.
-//! # drop(response);
-//! # Ok(())
-//! # }
+//! # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+//! let prelude = MetadataPrelude::builder()
+//!     .status(200)
+//!     .header("Content-Type", "text/plain")
+//!     .cookie("seen=1")
+//!     .build()?;
+//! let body = stream::iter([
+//!     Ok(Bytes::from("hello, ")),
+//!     Ok(Bytes::from("world")),
+//!     Err(std::io::Error::other("the source went away")),
+//! ]);
+//! let mut frames = ResponseStream::with_config(&prelude, body, &ResponseConfig::default())?;
+//! assert_eq!(
+//!     frames.next().await.unwrap()?,
+//!     r#"{"statusCode":200,"headers":{"Content-Type":"text/plain"},"cookies":["seen=1"]}"#
+//! );
+//! assert_eq!(frames.next().await.unwrap()?, &[0u8; 8][..]);
+//! assert_eq!(frames.next().await.unwrap()?, "hello, world");
+//! // The failure ends the stream with an error, never cleanly.
+//! let failure = frames.next().await.unwrap().unwrap_err();
+//! assert_eq!(failure.error_type(), "std::io::error::Error");
+//! assert_eq!(failure.message(), "the source went away");
+//! assert!(frames.next().await.is_none());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! # }).unwrap();
 //! ```
 //!
 //! # Features
 //!
-//! - `s3`: GetObject metadata, ranges, conditional requests and resumable bodies.
-//! - `runtime`: [`runtime::stream_response`] for `lambda_runtime`, [`runtime::http_response`]
-//!   for `lambda_http`.
+//! - `s3`: GetObject metadata, ranges, conditional requests and resumable bodies
+//!   (`lambda-stream-s3`'s `sdk`).
 #![forbid(unsafe_code)]
 #![deny(
     missing_docs,
@@ -57,13 +74,11 @@ mod body;
 mod config;
 mod error;
 mod response_stream;
-#[cfg(feature = "runtime")]
-pub mod runtime;
 mod stats;
 
-pub use body::{ErrorMode, ResponseBody};
+pub use body::{ResponseBody, response};
 pub use config::{DEFAULT_MAX_RESPONSE_BYTES, ResponseConfig};
-pub use error::{ERROR_BODY_TRAILER, ERROR_TYPE_TRAILER, StreamError};
+pub use error::{ERROR_BODY_TRAILER, ERROR_TYPE_TRAILER, ResponseTooLarge, StreamError};
 pub use response_stream::ResponseStream;
 pub use stats::StreamStats;
 

@@ -38,10 +38,16 @@ pin_project! {
     /// - A budget ([`DEFAULT_MAX_RESPONSE_BYTES`](crate::DEFAULT_MAX_RESPONSE_BYTES) by
     ///   default) counts every byte, prelude included: the byte that would exceed it is
     ///   never sent; the stream sends the body bytes that fit (the prelude only whole),
-    ///   then ends with a `Response.TooLarge` [`StreamError`] that names the limit.
+    ///   then ends with a `Response.TooLarge` [`StreamError`] whose source is a
+    ///   [`ResponseTooLarge`](crate::ResponseTooLarge) naming the limit.
     /// - The first error of the body ends the stream: it becomes a [`StreamError`] (see its
-    ///   table of types), the source is not polled again, and the stream yields `None`
-    ///   afterwards. No error and no truncation ever ends it cleanly.
+    ///   table of types; a `StreamError` passes unchanged), the source is not polled again,
+    ///   and the stream yields `None` afterwards. No error and no truncation ever ends it
+    ///   cleanly.
+    /// - It is a `Stream` of frames, not an `http_body::Body`: its first frames are the
+    ///   prelude, which an HTTP body must not carry. Hand a body to the Lambda runtime as
+    ///   [`ResponseBody`](crate::ResponseBody) in an `http::Response` made by
+    ///   [`response`](crate::response); `lambda-stream-runtime` frames it with this type.
     /// - [`stats`](Self::stats) counts bytes and times, readable while it streams.
     ///
     /// # Example
@@ -251,7 +257,7 @@ where
                     Poll::Ready(Some(Ok(frame))) => (frame, true),
                     Poll::Ready(Some(Err(e))) => {
                         *this.state = State::Done;
-                        let e = StreamError::from_source(e.into());
+                        let e = StreamError::from_body_error(e);
                         this.stats.finish(Some(&e));
                         return Poll::Ready(Some(Err(e)));
                     }

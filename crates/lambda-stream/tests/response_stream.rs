@@ -5,8 +5,7 @@ use std::sync::OnceLock;
 use bytes::Bytes;
 use futures_util::StreamExt;
 use lambda_stream::{
-    DELIMITER, ErrorMode, MetadataPrelude, ResponseBody, ResponseConfig, ResponseStream,
-    StreamError,
+    DELIMITER, MetadataPrelude, ResponseBody, ResponseConfig, ResponseStream, StreamError,
 };
 use lambda_stream_testkit::data::{REFERENCE_SIZES, pattern};
 use lambda_stream_testkit::strategy::{chunk_sizes, pendings};
@@ -69,7 +68,7 @@ proptest! {
                 }
                 Err(e) => {
                     errors += 1;
-                    prop_assert_eq!(e.error_type(), "Body.Failed");
+                    prop_assert_eq!(e.error_type(), std::any::type_name::<lambda_stream_testkit::ScriptError>());
                 }
             }
         }
@@ -186,37 +185,27 @@ fn stats_count_bytes_and_the_first_body_byte() {
 }
 
 #[tokio::test]
-async fn response_body_ends_with_trailers_or_an_error() {
+async fn response_body_is_the_body_alone_and_ends_with_its_error() {
     use http_body_util::BodyExt;
-    let failing = || {
-        Script::new(object().slice(..5000))
-            .chunk_sizes([1000])
-            .error_at(3000)
-            .build()
-            .0
-    };
-    let body = ResponseBody::new(
-        ResponseStream::raw(failing(), &ResponseConfig::default()),
-        ErrorMode::Trailers,
-    );
-    let collected = body.collect().await.unwrap();
-    let trailers = collected.trailers().cloned().unwrap();
-    assert_eq!(trailers[lambda_stream::ERROR_TYPE_TRAILER], "Body.Failed");
-    assert_eq!(collected.to_bytes(), object().slice(..3000));
-
-    let mut body = ResponseBody::new(
-        ResponseStream::raw(failing(), &ResponseConfig::default()),
-        ErrorMode::Error,
-    );
-    let mut data = 0;
+    let (failing, probe) = Script::new(object().slice(..5000))
+        .chunk_sizes([1000])
+        .error_at(3000)
+        .build();
+    let mut body = ResponseBody::new(failing);
+    let mut data = Vec::new();
     let error = loop {
         match body.frame().await {
-            Some(Ok(frame)) => data += frame.into_data().unwrap().len(),
+            Some(Ok(frame)) => data.extend_from_slice(&frame.into_data().unwrap()),
             Some(Err(e)) => break e,
             None => panic!("a clean end after an error"),
         }
     };
-    assert_eq!(data, 3000);
+    // No prelude in it: the body's bytes, exactly, up to the failure.
+    assert_eq!(data, object().slice(..3000));
+    assert_eq!(
+        error.error_type(),
+        std::any::type_name::<lambda_stream_testkit::ScriptError>()
+    );
     assert!(
         error
             .message()
@@ -224,4 +213,10 @@ async fn response_body_ends_with_trailers_or_an_error() {
         "{error}"
     );
     assert!(body.frame().await.is_none());
+    assert!(http_body::Body::is_end_stream(&body));
+    assert_eq!(
+        probe.polls_after_end(),
+        0,
+        "the source was not polled after its error"
+    );
 }

@@ -17,8 +17,10 @@ pub struct Received {
     pub body: Vec<u8>,
     /// Trailer lines after the last chunk, if any.
     pub trailers: Vec<(String, String)>,
-    /// Whether the response ended properly: the last chunk and its blank line arrived (or
-    /// the announced `content-length`). False when the connection closed mid-body.
+    /// Whether the response ended properly: the last chunk and its blank line arrived, or
+    /// exactly the announced `content-length`. False when the connection closed mid-body,
+    /// and for a response delimited only by the close of the connection, which cannot be
+    /// told apart from a cut one.
     pub complete: bool,
     /// The server sent nothing for [`IDLE_LIMIT`] and did not end the response: the client
     /// gave up waiting. Not a clean end either.
@@ -121,17 +123,23 @@ pub async fn get(url: &str, headers: &[(&str, &str)]) -> io::Result<Received> {
         .iter()
         .any(|(n, v)| n == "transfer-encoding" && v.eq_ignore_ascii_case("chunked"));
     let rest = &raw[end..];
-    let (body, trailers, complete) = if chunked {
+    // 1xx, 204 and 304 responses end with their head (RFC 9112, section 6.3).
+    let bodyless = matches!(status, 100..=199 | 204 | 304);
+    let (body, trailers, complete) = if bodyless {
+        (rest.to_vec(), Vec::new(), rest.is_empty())
+    } else if chunked {
         dechunk(rest)
     } else {
         let length = headers
             .iter()
             .find(|(n, _)| n == "content-length")
             .and_then(|(_, v)| v.parse::<usize>().ok());
+        // Without a length, the end of the body is the close of the connection, whether
+        // the server meant it or not: never called complete.
         (
             rest.to_vec(),
             Vec::new(),
-            length.is_none_or(|l| l == rest.len()),
+            length.is_some_and(|l| l == rest.len()) && !stalled,
         )
     };
     let ttfb = first_body_at.unwrap_or(total);

@@ -2,16 +2,21 @@
 //! a free port, and stops what it started when dropped; and a plain HTTP client that
 //! records what a client receives.
 
+pub mod build;
 mod cargo_lambda;
 pub mod http;
 mod moto;
 mod proxy;
+#[cfg(feature = "runtime-api")]
+pub mod runtime_api;
 #[cfg(feature = "s3")]
 mod s3;
 
 pub use cargo_lambda::CargoLambda;
 pub use moto::Moto;
 pub use proxy::{Fault, FaultyProxy};
+#[cfg(feature = "runtime-api")]
+pub use runtime_api::RuntimeApi;
 #[cfg(feature = "s3")]
 pub use s3::{moto_with_bucket, s3_client, s3_env};
 

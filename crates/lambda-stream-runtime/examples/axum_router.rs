@@ -1,0 +1,59 @@
+//! An axum router on `lambda_stream_runtime`: the migration from
+//! `lambda_http::run_with_streaming_response(app)` is the one line in `main`.
+//!
+//! - `GET /hello` answers a short text, as any axum handler does.
+//! - `GET /count/{n}` streams `n` numbered lines as they are produced, with
+//!   `lambda_stream::response`, which keeps the header spelling of the prelude.
+//! - `GET /fail` streams a few lines, then fails: the caller's response ends abnormally,
+//!   and Lambda records the error type `App.Exhausted`.
+//!
+//! Built for Lambda, from `crates/lambda-stream-runtime`, with
+//! `cargo lambda build --release --example axum_router`.
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::Path;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use bytes::Bytes;
+use futures_util::{StreamExt, stream};
+use lambda_stream::{MetadataPrelude, StreamError};
+
+fn text_prelude() -> MetadataPrelude {
+    MetadataPrelude::builder()
+        .header("Content-Type", "text/plain; charset=utf-8")
+        .header("Cache-Control", "no-store")
+        .build()
+        .unwrap_or_default()
+}
+
+async fn count(Path(n): Path<u32>) -> impl IntoResponse {
+    let lines = stream::iter(0..n).then(|i| async move {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        Ok::<_, StreamError>(Bytes::from(format!("line {i}\n")))
+    });
+    lambda_stream::response(text_prelude(), lines).map(axum::body::Body::new)
+}
+
+async fn fail() -> impl IntoResponse {
+    let lines = stream::iter(0..3)
+        .map(|i| Ok(Bytes::from(format!("line {i}\n"))))
+        .chain(stream::once(async {
+            Err(StreamError::new(
+                "App.Exhausted",
+                "the source ran dry after 3 lines",
+            ))
+        }));
+    lambda_stream::response(text_prelude(), lines).map(axum::body::Body::new)
+}
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_stream_runtime::RuntimeError> {
+    let app = Router::new()
+        .route("/hello", get(|| async { "hello from axum\n" }))
+        .route("/count/{n}", get(count))
+        .route("/fail", get(fail));
+    // Was: lambda_http::run_with_streaming_response(app).await
+    lambda_stream_runtime::run(app).await
+}

@@ -1,0 +1,236 @@
+//! The bodies of the requests the runtime sends, and the handler's body on its way there.
+
+use std::any::Any;
+use std::convert::Infallible;
+use std::error::Error as StdError;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
+use futures_util::TryStream;
+use futures_util::stream::{FusedStream, Stream};
+use http_body::{Body, Frame, SizeHint};
+use lambda_stream::{ERROR_TYPE_TRAILER, ResponseStream, StreamError};
+use pin_project_lite::pin_project;
+
+type BoxError = Box<dyn StdError + Send + Sync + 'static>;
+
+/// The message of a caught panic.
+pub(crate) fn panic_message(panic: &(dyn Any + Send)) -> &str {
+    if let Some(s) = panic.downcast_ref::<&str>() {
+        s
+    } else if let Some(s) = panic.downcast_ref::<String>() {
+        s
+    } else {
+        "(a panic without a message)"
+    }
+}
+
+pin_project! {
+    /// A handler's `http_body::Body` as a stream of its data, for `ResponseStream`: empty
+    /// data frames are skipped; an error, a panic while polling, or trailers that carry a
+    /// `Lambda-Runtime-Function-Error-Type` end it with a [`StreamError`]; other trailers
+    /// are dropped (the Runtime API reads no others). Fused.
+    pub(crate) struct BodyChunks<B> {
+        #[pin]
+        body: B,
+        done: bool,
+    }
+}
+
+impl<B> BodyChunks<B> {
+    pub(crate) fn new(body: B) -> Self {
+        BodyChunks { body, done: false }
+    }
+}
+
+impl<B> Stream for BodyChunks<B>
+where
+    B: Body,
+    B::Data: Into<Bytes>,
+    B::Error: Into<BoxError>,
+{
+    type Item = Result<Bytes, StreamError>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let mut this = self.project();
+        loop {
+            if *this.done {
+                return Poll::Ready(None);
+            }
+            let body = this.body.as_mut();
+            // A panic leaves the body in an unknown state: it is never polled again.
+            let polled = catch_unwind(AssertUnwindSafe(|| body.poll_frame(cx)));
+            let frame = match polled {
+                Err(panic) => {
+                    *this.done = true;
+                    let message = format!(
+                        "the response body panicked: {}",
+                        panic_message(panic.as_ref())
+                    );
+                    tracing::error!(target: "lambda_stream_runtime", %message);
+                    return Poll::Ready(Some(Err(StreamError::new("Runtime.Panic", message))));
+                }
+                Ok(Poll::Pending) => return Poll::Pending,
+                Ok(Poll::Ready(None)) => {
+                    *this.done = true;
+                    return Poll::Ready(None);
+                }
+                Ok(Poll::Ready(Some(Err(e)))) => {
+                    *this.done = true;
+                    return Poll::Ready(Some(Err(StreamError::from_body_error(e))));
+                }
+                Ok(Poll::Ready(Some(Ok(frame)))) => frame,
+            };
+            match frame.into_data() {
+                Ok(data) => {
+                    let data: Bytes = data.into();
+                    if !data.is_empty() {
+                        return Poll::Ready(Some(Ok(data)));
+                    }
+                }
+                Err(frame) => {
+                    let Ok(trailers) = frame.into_trailers() else {
+                        continue;
+                    };
+                    if let Some(error_type) = trailers.get(ERROR_TYPE_TRAILER) {
+                        *this.done = true;
+                        let error_type = String::from_utf8_lossy(error_type.as_bytes());
+                        let e = StreamError::new(
+                            error_type.into_owned(),
+                            "the response body ended with error trailers",
+                        );
+                        return Poll::Ready(Some(Err(e)));
+                    }
+                    tracing::debug!(target: "lambda_stream_runtime", trailers = trailers.len(), "trailers of the response body dropped: the Runtime API reads only its error trailers");
+                }
+            }
+        }
+    }
+}
+
+impl<B> FusedStream for BodyChunks<B>
+where
+    B: Body,
+    B::Data: Into<Bytes>,
+    B::Error: Into<BoxError>,
+{
+    fn is_terminated(&self) -> bool {
+        self.done
+    }
+}
+
+/// What the runtime posts: nothing (`GET .../next`), a whole body (`.../error`), or a
+/// streamed response.
+pub(crate) enum ApiBody<S>
+where
+    S: TryStream,
+    S::Ok: Into<Bytes>,
+{
+    Empty,
+    Full(Option<Bytes>),
+    Stream(Pin<Box<WireBody<S>>>),
+}
+
+pin_project! {
+    /// The streamed response on the wire: the frames of a [`ResponseStream`] as data, and
+    /// its error, if it fails, as the trailers of the request. Never an error itself: hyper
+    /// would abort the request, and the Runtime API would not learn why.
+    pub(crate) struct WireBody<S>
+    where
+        S: TryStream,
+        S::Ok: Into<Bytes>,
+    {
+        #[pin]
+        stream: ResponseStream<S>,
+        trailers_sent: bool,
+    }
+}
+
+impl<S> WireBody<S>
+where
+    S: TryStream,
+    S::Ok: Into<Bytes>,
+{
+    pub(crate) fn new(stream: ResponseStream<S>) -> Self {
+        WireBody {
+            stream,
+            trailers_sent: false,
+        }
+    }
+}
+
+impl<S> Body for WireBody<S>
+where
+    S: TryStream,
+    S::Ok: Into<Bytes>,
+    S::Error: Into<BoxError>,
+{
+    type Data = Bytes;
+    type Error = Infallible;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
+        let this = self.project();
+        if *this.trailers_sent {
+            return Poll::Ready(None);
+        }
+        match this.stream.poll_next(cx) {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(Some(Ok(data))) => Poll::Ready(Some(Ok(Frame::data(data)))),
+            Poll::Ready(Some(Err(e))) => {
+                *this.trailers_sent = true;
+                Poll::Ready(Some(Ok(Frame::trailers(e.trailers()))))
+            }
+            Poll::Ready(None) => Poll::Ready(None),
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.trailers_sent || self.stream.is_terminated()
+    }
+}
+
+impl<S> Body for ApiBody<S>
+where
+    S: TryStream,
+    S::Ok: Into<Bytes>,
+    S::Error: Into<BoxError>,
+{
+    type Data = Bytes;
+    type Error = Infallible;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
+        // `ApiBody` is `Unpin`: the streamed body is pinned in its box.
+        match self.get_mut() {
+            ApiBody::Empty => Poll::Ready(None),
+            ApiBody::Full(data) => Poll::Ready(data.take().map(|d| Ok(Frame::data(d)))),
+            ApiBody::Stream(wire) => wire.as_mut().poll_frame(cx),
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        match self {
+            ApiBody::Empty => true,
+            ApiBody::Full(data) => data.is_none(),
+            ApiBody::Stream(wire) => wire.is_end_stream(),
+        }
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        match self {
+            ApiBody::Empty => SizeHint::with_exact(0),
+            ApiBody::Full(data) => {
+                SizeHint::with_exact(data.as_ref().map_or(0, |d| d.len() as u64))
+            }
+            // Chunked.
+            ApiBody::Stream(_) => SizeHint::new(),
+        }
+    }
+}

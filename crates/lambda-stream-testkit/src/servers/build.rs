@@ -1,0 +1,52 @@
+//! Function binaries for end-to-end tests, built fresh.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Builds example `name` of the package whose manifest directory is `package_dir` (in the
+/// test's own profile and target directory, with `features`), and returns its executable.
+///
+/// `cargo test` builds the examples already, so this is a freshness check that costs a
+/// second; when the example is stale (a test run filtered with `--test`, say), it is
+/// rebuilt rather than run as it was.
+///
+/// # Errors
+///
+/// What cargo said, if the build failed or named no executable.
+pub fn example(package_dir: &Path, name: &str, features: &[&str]) -> Result<PathBuf, String> {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut command = Command::new(cargo);
+    command.current_dir(package_dir).args([
+        "build",
+        "--example",
+        name,
+        "--message-format=json-render-diagnostics",
+    ]);
+    if !features.is_empty() {
+        command.arg("--features").arg(features.join(","));
+    }
+    if !cfg!(debug_assertions) {
+        command.arg("--release");
+    }
+    let output = command
+        .output()
+        .map_err(|e| format!("cannot run cargo to build example {name}: {e}"))?;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    if !output.status.success() {
+        return Err(format!(
+            "building example {name} failed:\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        ));
+    }
+    // The compiler-artifact message of the example names its executable.
+    let marker = format!("\"name\":\"{name}\"");
+    stdout
+        .lines()
+        .filter(|l| l.contains("\"reason\":\"compiler-artifact\"") && l.contains(&marker))
+        .find_map(|l| {
+            let start = l.find("\"executable\":\"")? + "\"executable\":\"".len();
+            let end = l[start..].find('"')?;
+            Some(PathBuf::from(&l[start..start + end]))
+        })
+        .ok_or_else(|| format!("cargo built example {name} but named no executable"))
+}

@@ -1,0 +1,740 @@
+//! A Lambda Runtime API emulator (feature `runtime-api`): a hyper server on 127.0.0.1 that
+//! hands out queued events, records each response request byte for byte (chunk framing and
+//! trailers included), and can stall, refuse or reset on demand.
+
+use std::collections::{HashMap, VecDeque};
+use std::io;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::task::{Context, Poll};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use base64::Engine as _;
+use bytes::{Bytes, BytesMut};
+use http::{HeaderMap, Method, Request, Response, StatusCode};
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use hyper_util::rt::TokioIo;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{Notify, mpsc};
+
+/// How many body frames an [`Invocation`] buffers before the emulator stops reading the
+/// function's request (backpressure, as a slow caller would apply).
+pub const UPDATE_BUFFER: usize = 16;
+
+/// What the emulator does with the response request of one invocation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Behaviour {
+    /// Read it as fast as it comes and answer `202 Accepted`.
+    #[default]
+    Accept,
+    /// Read nothing of its body for this long, then as [`Accept`](Self::Accept).
+    StallReading(Duration),
+    /// Answer with this status at once, without reading the body, and close the connection.
+    Answer(StatusCode),
+    /// Read this many body bytes, then reset the connection (TCP RST).
+    ResetAfter(u64),
+}
+
+/// The kind of request a function answered an invocation with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// `POST .../response`.
+    Response,
+    /// `POST .../error`.
+    Error,
+}
+
+/// What arrives of an invocation's answer, in order: [`Started`](Self::Started), then data
+/// and trailers, then [`End`](Self::End).
+#[derive(Debug, Clone)]
+pub enum Update {
+    /// The function started its answer.
+    Started {
+        /// Response or error.
+        kind: Kind,
+        /// The request's headers (as `http` stores them: names lowercase).
+        headers: HeaderMap,
+    },
+    /// A piece of the body, de-chunked, as hyper read it.
+    Data(Bytes),
+    /// The request's trailers.
+    Trailers(HeaderMap),
+    /// The request is over: `complete` if its body ended properly (the last chunk, for a
+    /// chunked one), false if the connection broke, was reset, or the emulator refused it.
+    End {
+        /// Whether the body ended properly.
+        complete: bool,
+    },
+}
+
+/// Everything that arrived of one invocation's answer.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// Response or error.
+    pub kind: Kind,
+    /// The request's headers (names lowercase).
+    pub headers: HeaderMap,
+    /// The body, de-chunked.
+    pub body: Bytes,
+    /// The trailers, if any.
+    pub trailers: HeaderMap,
+    /// Whether the body ended properly.
+    pub complete: bool,
+    /// The request exactly as it came off the socket, from its request line to the end of
+    /// its trailers (empty when recording is off, and cut short if the connection broke).
+    pub raw: Bytes,
+}
+
+impl Outcome {
+    /// The error the answer reported, as `(type, JSON text)`: from the
+    /// `Lambda-Runtime-Function-Error-*` trailers of a response, or the header and body of
+    /// an error report. `None` for a response without error trailers.
+    pub fn error(&self) -> Option<(String, String)> {
+        let text = |map: &HeaderMap, name: &str| {
+            map.get(name)
+                .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+        };
+        match self.kind {
+            Kind::Error => Some((
+                text(&self.headers, "lambda-runtime-function-error-type").unwrap_or_default(),
+                String::from_utf8_lossy(&self.body).into_owned(),
+            )),
+            Kind::Response => {
+                let error_type = text(&self.trailers, "lambda-runtime-function-error-type")?;
+                let body = text(&self.trailers, "lambda-runtime-function-error-body")
+                    .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b).ok())
+                    .map(|b| String::from_utf8_lossy(&b).into_owned())
+                    .unwrap_or_default();
+                Some((error_type, body))
+            }
+        }
+    }
+
+    /// The first value of header `name` of the request, as text.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+/// One queued invocation: its request id, and what its answer brings.
+#[derive(Debug)]
+pub struct Invocation {
+    request_id: String,
+    updates: mpsc::Receiver<Update>,
+    raw: Arc<Mutex<Option<Bytes>>>,
+}
+
+impl Invocation {
+    /// The request id the function is given.
+    pub fn request_id(&self) -> &str {
+        &self.request_id
+    }
+
+    /// The next piece of the answer, as it arrives; `None` after [`Update::End`].
+    pub async fn next(&mut self) -> Option<Update> {
+        self.updates.recv().await
+    }
+
+    /// The whole answer, once it is over.
+    ///
+    /// # Panics
+    ///
+    /// If the emulator stops before the answer started (a test failure).
+    pub async fn outcome(mut self) -> Outcome {
+        let mut outcome = None;
+        while let Some(update) = self.updates.recv().await {
+            match update {
+                Update::Started { kind, headers } => {
+                    outcome = Some((kind, headers, BytesMut::new(), HeaderMap::new()));
+                }
+                Update::Data(data) => {
+                    if let Some((_, _, body, _)) = &mut outcome {
+                        body.extend_from_slice(&data);
+                    }
+                }
+                Update::Trailers(t) => {
+                    if let Some((_, _, _, trailers)) = &mut outcome {
+                        *trailers = t;
+                    }
+                }
+                Update::End { complete } => {
+                    let Some((kind, headers, body, trailers)) = outcome else {
+                        panic!("invocation {}: ended before it started", self.request_id);
+                    };
+                    let raw = lock(&self.raw).take().unwrap_or_default();
+                    return Outcome {
+                        kind,
+                        headers,
+                        body: body.freeze(),
+                        trailers,
+                        complete,
+                        raw,
+                    };
+                }
+            }
+        }
+        panic!(
+            "invocation {}: the emulator stopped before the answer ended",
+            self.request_id
+        );
+    }
+}
+
+/// What the emulator was asked to start with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Options {
+    /// Keep each request's raw bytes (off for benchmarks of large bodies).
+    pub record: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options { record: true }
+    }
+}
+
+struct Queued {
+    id: String,
+    event: Bytes,
+    behaviour: Behaviour,
+    updates: mpsc::Sender<Update>,
+    raw: Arc<Mutex<Option<Bytes>>>,
+}
+
+#[derive(Default)]
+struct Shared {
+    queue: Mutex<VecDeque<Queued>>,
+    queued: Notify,
+    open: Mutex<HashMap<String, Queued>>,
+    init_error: Mutex<Option<Outcome>>,
+    init_posted: Notify,
+    shutdown: AtomicBool,
+    next_requests: AtomicU64,
+    ids: AtomicU64,
+    record: bool,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// The Runtime API of one function, on a free 127.0.0.1 port, served by its own thread
+/// (so it works under any runtime, and heap measurements of the function's thread never
+/// count it); stopped, with every connection, when dropped.
+///
+/// Queue events with [`invoke`](Self::invoke); a function pointed at
+/// [`endpoint`](Self::endpoint) takes them from `GET /2018-06-01/runtime/invocation/next`
+/// in order (the call waits while the queue is empty), and its answer arrives on the
+/// [`Invocation`]. After [`shutdown`](Self::shutdown), `next` answers `410 Gone`, which
+/// ends a runtime's loop.
+#[derive(Debug)]
+pub struct RuntimeApi {
+    addr: SocketAddr,
+    shared: Arc<SharedHandle>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+struct SharedHandle(Shared);
+
+impl std::fmt::Debug for SharedHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Shared")
+            .field("queued", &lock(&self.0.queue).len())
+            .field("open", &lock(&self.0.open).len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl RuntimeApi {
+    /// Starts an emulator that records raw requests.
+    ///
+    /// # Errors
+    ///
+    /// If no port can be bound or the thread cannot start.
+    pub fn start() -> io::Result<RuntimeApi> {
+        RuntimeApi::start_with(Options::default())
+    }
+
+    /// Starts an emulator with `options`.
+    ///
+    /// # Errors
+    ///
+    /// As [`start`](Self::start).
+    pub fn start_with(options: Options) -> io::Result<RuntimeApi> {
+        let shared = Arc::new(SharedHandle(Shared {
+            record: options.record,
+            ..Shared::default()
+        }));
+        let listener = std::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))?;
+        listener.set_nonblocking(true)?;
+        let addr = listener.local_addr()?;
+        let (stop, stopped) = tokio::sync::oneshot::channel();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        let state = shared.clone();
+        let thread = std::thread::Builder::new()
+            .name("runtime-api".into())
+            .spawn(move || {
+                runtime.block_on(async move {
+                    let Ok(listener) = TcpListener::from_std(listener) else {
+                        return;
+                    };
+                    tokio::select! {
+                        () = accept(listener, state) => {}
+                        _ = stopped => {}
+                    }
+                });
+            })?;
+        Ok(RuntimeApi {
+            addr,
+            shared,
+            stop: Some(stop),
+            thread: Some(thread),
+        })
+    }
+
+    /// The address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `127.0.0.1:PORT`, the value of `AWS_LAMBDA_RUNTIME_API` for a function.
+    pub fn endpoint(&self) -> String {
+        self.addr.to_string()
+    }
+
+    /// The environment a function process needs to run against this emulator.
+    pub fn function_env(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("AWS_LAMBDA_RUNTIME_API", self.endpoint()),
+            ("AWS_LAMBDA_FUNCTION_NAME", "emulated".to_owned()),
+            ("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST".to_owned()),
+            ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "1024".to_owned()),
+        ]
+    }
+
+    /// Queues `event`, answered as [`Behaviour::Accept`] says.
+    pub fn invoke(&self, event: impl Into<Bytes>) -> Invocation {
+        self.invoke_with(event, Behaviour::Accept)
+    }
+
+    /// Queues `event`, answered as `behaviour` says.
+    pub fn invoke_with(&self, event: impl Into<Bytes>, behaviour: Behaviour) -> Invocation {
+        let shared = &self.shared.0;
+        let n = shared.ids.fetch_add(1, Ordering::Relaxed);
+        let id = format!("8476a536-e9f4-11e8-9739-{n:012x}");
+        let (updates, rx) = mpsc::channel(UPDATE_BUFFER);
+        let raw = Arc::new(Mutex::new(None));
+        lock(&shared.queue).push_back(Queued {
+            id: id.clone(),
+            event: event.into(),
+            behaviour,
+            updates,
+            raw: raw.clone(),
+        });
+        shared.queued.notify_waiters();
+        Invocation {
+            request_id: id,
+            updates: rx,
+            raw,
+        }
+    }
+
+    /// From now on, `next` answers `410 Gone` (a runtime then stops).
+    pub fn shutdown(&self) {
+        self.shared.0.shutdown.store(true, Ordering::SeqCst);
+        self.shared.0.queued.notify_waiters();
+    }
+
+    /// How many `next` requests arrived so far (including waiting ones).
+    pub fn next_requests(&self) -> u64 {
+        self.shared.0.next_requests.load(Ordering::SeqCst)
+    }
+
+    /// The init error the function posted, waiting up to `limit` for it.
+    pub async fn init_error(&self, limit: Duration) -> Option<Outcome> {
+        let shared = &self.shared.0;
+        let deadline = tokio::time::Instant::now() + limit;
+        loop {
+            let posted = shared.init_posted.notified();
+            if let Some(outcome) = lock(&shared.init_error).clone() {
+                return Some(outcome);
+            }
+            if tokio::time::timeout_at(deadline, posted).await.is_err() {
+                return lock(&shared.init_error).clone();
+            }
+        }
+    }
+}
+
+impl Drop for RuntimeApi {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+async fn accept(listener: TcpListener, shared: Arc<SharedHandle>) {
+    // Owned here: when the accept loop stops, every connection stops with it.
+    let mut connections = tokio::task::JoinSet::new();
+    while let Ok((stream, _)) = listener.accept().await {
+        let _ = stream.set_nodelay(true);
+        let io = Recording::new(stream, shared.0.record);
+        let control = io.control.clone();
+        let shared = shared.clone();
+        connections.spawn(async move {
+            let service = hyper::service::service_fn(move |request| {
+                serve(shared.clone(), control.clone(), request)
+            });
+            let _ = hyper::server::conn::http1::Builder::new()
+                .serve_connection(TokioIo::new(io), service)
+                .await;
+        });
+    }
+}
+
+type Answer = Response<Full<Bytes>>;
+
+fn answer(status: StatusCode, body: &'static str) -> Answer {
+    let mut r = Response::new(Full::new(Bytes::from_static(body.as_bytes())));
+    *r.status_mut() = status;
+    r
+}
+
+async fn serve(
+    shared: Arc<SharedHandle>,
+    control: Arc<Control>,
+    request: Request<Incoming>,
+) -> Result<Answer, io::Error> {
+    let shared = &shared.0;
+    let path = request.uri().path().to_owned();
+    let Some(rest) = path.strip_prefix("/2018-06-01/runtime/") else {
+        return Ok(answer(StatusCode::NOT_FOUND, "unknown path"));
+    };
+    match (request.method(), rest) {
+        (&Method::GET, "invocation/next") => {
+            control.take_raw();
+            shared.next_requests.fetch_add(1, Ordering::SeqCst);
+            next(shared).await
+        }
+        (&Method::POST, "init/error") => {
+            let (parts, body) = request.into_parts();
+            let body = body
+                .collect()
+                .await
+                .map(|b| b.to_bytes())
+                .unwrap_or_default();
+            let outcome = Outcome {
+                kind: Kind::Error,
+                headers: parts.headers,
+                body,
+                trailers: HeaderMap::new(),
+                complete: true,
+                raw: control.take_raw(),
+            };
+            *lock(&shared.init_error) = Some(outcome);
+            shared.init_posted.notify_waiters();
+            Ok(answer(StatusCode::ACCEPTED, r#"{"status":"OK"}"#))
+        }
+        (&Method::POST, rest) => {
+            let Some((id, what)) = rest
+                .strip_prefix("invocation/")
+                .and_then(|r| r.rsplit_once('/'))
+            else {
+                return Ok(answer(StatusCode::NOT_FOUND, "unknown path"));
+            };
+            let kind = match what {
+                "response" => Kind::Response,
+                "error" => Kind::Error,
+                _ => return Ok(answer(StatusCode::NOT_FOUND, "unknown path")),
+            };
+            let Some(queued) = lock(&shared.open).remove(id) else {
+                return Ok(answer(
+                    StatusCode::BAD_REQUEST,
+                    "unknown or finished invocation",
+                ));
+            };
+            receive(queued, kind, request, &control).await
+        }
+        _ => Ok(answer(StatusCode::METHOD_NOT_ALLOWED, "")),
+    }
+}
+
+async fn next(shared: &Shared) -> Result<Answer, io::Error> {
+    let queued = loop {
+        let waiting = shared.queued.notified();
+        if shared.shutdown.load(Ordering::SeqCst) {
+            return Ok(answer(StatusCode::GONE, "shutting down"));
+        }
+        if let Some(q) = lock(&shared.queue).pop_front() {
+            break q;
+        }
+        waiting.await;
+    };
+    let deadline = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+        + Duration::from_secs(900);
+    let response = Response::builder()
+        .status(StatusCode::OK)
+        .header("content-type", "application/json")
+        .header("lambda-runtime-aws-request-id", &queued.id)
+        .header("lambda-runtime-deadline-ms", deadline.as_millis().to_string())
+        .header(
+            "lambda-runtime-invoked-function-arn",
+            "arn:aws:lambda:us-east-1:123456789012:function:emulated",
+        )
+        .header(
+            "lambda-runtime-trace-id",
+            format!("Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1;Lineage={}", queued.id),
+        )
+        .body(Full::new(queued.event.clone()))
+        .map_err(io::Error::other)?;
+    lock(&shared.open).insert(queued.id.clone(), queued);
+    Ok(response)
+}
+
+/// Reads a response or error request into its invocation's updates.
+async fn receive(
+    queued: Queued,
+    kind: Kind,
+    request: Request<Incoming>,
+    control: &Control,
+) -> Result<Answer, io::Error> {
+    let (parts, mut body) = request.into_parts();
+    let updates = queued.updates;
+    let finish = |complete: bool| {
+        *lock(&queued.raw) = Some(control.take_raw());
+        let updates = updates.clone();
+        async move {
+            let _ = updates.send(Update::End { complete }).await;
+        }
+    };
+    let _ = updates
+        .send(Update::Started {
+            kind,
+            headers: parts.headers,
+        })
+        .await;
+    match queued.behaviour {
+        Behaviour::Answer(status) => {
+            finish(false).await;
+            let mut r = answer(status, "refused by the emulator");
+            r.headers_mut()
+                .insert("connection", http::HeaderValue::from_static("close"));
+            return Ok(r);
+        }
+        Behaviour::StallReading(pause) => tokio::time::sleep(pause).await,
+        Behaviour::Accept | Behaviour::ResetAfter(_) => {}
+    }
+    let reset_after = match queued.behaviour {
+        Behaviour::ResetAfter(n) => Some(n),
+        _ => None,
+    };
+    let mut received = 0u64;
+    loop {
+        match body.frame().await {
+            None => break,
+            Some(Err(_)) => {
+                finish(false).await;
+                return Err(io::Error::other("the request broke off"));
+            }
+            Some(Ok(frame)) => match frame.into_data() {
+                Ok(data) => {
+                    received += data.len() as u64;
+                    let _ = updates.send(Update::Data(data)).await;
+                    if reset_after.is_some_and(|n| received >= n) {
+                        control.reset.store(true, Ordering::SeqCst);
+                        finish(false).await;
+                        return Err(io::Error::new(
+                            io::ErrorKind::ConnectionReset,
+                            "reset by the emulator",
+                        ));
+                    }
+                }
+                Err(frame) => {
+                    if let Ok(trailers) = frame.into_trailers() {
+                        let _ = updates.send(Update::Trailers(trailers)).await;
+                    }
+                }
+            },
+        }
+    }
+    finish(true).await;
+    Ok(answer(StatusCode::ACCEPTED, r#"{"status":"OK"}"#))
+}
+
+/// Shared between a connection's IO and its requests.
+struct Control {
+    /// The bytes read since the last `take_raw`, when recording.
+    raw: Option<Mutex<BytesMut>>,
+    /// Reset the connection (RST) when it closes.
+    reset: AtomicBool,
+}
+
+impl Control {
+    fn take_raw(&self) -> Bytes {
+        self.raw
+            .as_ref()
+            .map(|r| lock(r).split().freeze())
+            .unwrap_or_default()
+    }
+}
+
+/// A TCP stream that records what it reads, and closes with a reset when told to.
+struct Recording {
+    stream: TcpStream,
+    control: Arc<Control>,
+}
+
+impl Recording {
+    fn new(stream: TcpStream, record: bool) -> Self {
+        Recording {
+            stream,
+            control: Arc::new(Control {
+                raw: record.then(|| Mutex::new(BytesMut::new())),
+                reset: AtomicBool::new(false),
+            }),
+        }
+    }
+}
+
+impl Drop for Recording {
+    fn drop(&mut self) {
+        if self.control.reset.load(Ordering::SeqCst) {
+            // Closing with SO_LINGER 0 sends RST instead of FIN.
+            let _ = self.stream.set_zero_linger();
+        }
+    }
+}
+
+impl AsyncRead for Recording {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let before = buf.filled().len();
+        let polled = Pin::new(&mut self.stream).poll_read(cx, buf);
+        if let (Poll::Ready(Ok(())), Some(raw)) = (&polled, &self.control.raw) {
+            lock(raw).extend_from_slice(&buf.filled()[before..]);
+        }
+        polled
+    }
+}
+
+impl AsyncWrite for Recording {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        data: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.stream).poll_write(cx, data)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.stream).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.stream).poll_shutdown(cx)
+    }
+}
+
+/// A function URL event (payload format 2.0, as a function URL and `cargo lambda watch`
+/// send it) for `method` on `path_and_query`, with `headers` (names lowercased, repeated
+/// ones joined with `,`; `cookie` headers also go to `cookies`).
+pub fn function_url_event(method: &str, path_and_query: &str, headers: &[(&str, &str)]) -> Bytes {
+    let (path, query) = path_and_query
+        .split_once('?')
+        .unwrap_or((path_and_query, ""));
+    let mut map = serde_json::Map::new();
+    let mut cookies = Vec::new();
+    for (name, value) in headers {
+        let name = name.to_ascii_lowercase();
+        if name == "cookie" {
+            cookies.extend(value.split(';').map(|c| serde_json::Value::from(c.trim())));
+        }
+        let joined = match map.get(&name).and_then(|v| v.as_str()) {
+            Some(before) => format!("{before},{value}"),
+            None => (*value).to_owned(),
+        };
+        map.insert(name, joined.into());
+    }
+    map.entry("host")
+        .or_insert_with(|| "emulated.lambda-url.us-east-1.on.aws".into());
+    let event = serde_json::json!({
+        "version": "2.0",
+        "routeKey": "$default",
+        "rawPath": path,
+        "rawQueryString": query,
+        "cookies": cookies,
+        "headers": map,
+        "requestContext": {
+            "accountId": "anonymous",
+            "apiId": "emulated",
+            "domainName": "emulated.lambda-url.us-east-1.on.aws",
+            "domainPrefix": "emulated",
+            "http": {
+                "method": method,
+                "path": path,
+                "protocol": "HTTP/1.1",
+                "sourceIp": "127.0.0.1",
+                "userAgent": "lambda-stream-testkit"
+            },
+            "requestId": "emulated",
+            "routeKey": "$default",
+            "stage": "$default",
+            "time": "27/Nov/2026:00:00:00 +0000",
+            "timeEpoch": 1795737600000u64
+        },
+        "isBase64Encoded": false
+    });
+    Bytes::from(event.to_string())
+}
+
+/// An API Gateway REST event (payload format 1.0) for `method` on `path`, with `headers`.
+pub fn api_gateway_rest_event(method: &str, path: &str, headers: &[(&str, &str)]) -> Bytes {
+    let mut single = serde_json::Map::new();
+    let mut multi = serde_json::Map::new();
+    for (name, value) in headers {
+        single.insert((*name).to_owned(), (*value).into());
+        multi.insert((*name).to_owned(), serde_json::json!([value]));
+    }
+    let event = serde_json::json!({
+        "resource": "/{proxy+}",
+        "path": path,
+        "httpMethod": method,
+        "headers": single,
+        "multiValueHeaders": multi,
+        "queryStringParameters": null,
+        "multiValueQueryStringParameters": null,
+        "pathParameters": null,
+        "stageVariables": null,
+        "requestContext": {
+            "accountId": "123456789012",
+            "resourceId": "emulated",
+            "stage": "test",
+            "requestId": "emulated",
+            "identity": {"sourceIp": "127.0.0.1"},
+            "resourcePath": "/{proxy+}",
+            "httpMethod": method,
+            "apiId": "emulated",
+            "path": path
+        },
+        "body": null,
+        "isBase64Encoded": false
+    });
+    Bytes::from(event.to_string())
+}
