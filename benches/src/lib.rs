@@ -1,5 +1,7 @@
 //! Shared by the criterion benchmarks in `benches/` and the `ratios` report.
 
+pub mod function;
+
 use std::sync::OnceLock;
 
 use bytes::Bytes;

@@ -4,12 +4,12 @@ use std::fmt;
 #[cfg(feature = "time")]
 use std::time::Duration;
 
-/// Default smallest frame [`Rechunk`](crate::Rechunk) coalesces small chunks up to: 32 KiB.
+/// Default smallest frame [`Rechunk`](crate::Rechunk) coalesces small chunks up to: 64 KiB.
 ///
 /// Big enough that per-frame costs (a chunked-encoding header, a write call) are noise next
 /// to the bytes, small enough that one frame is a small fraction of a client's buffer. Not
 /// part of the contract: it may change between minor versions.
-pub const DEFAULT_MIN_FRAME: usize = 32 * 1024;
+pub const DEFAULT_MIN_FRAME: usize = 64 * 1024;
 
 /// Default largest frame [`Rechunk`](crate::Rechunk) emits: 256 KiB. Larger upstream chunks
 /// are split without copying. Not part of the contract.

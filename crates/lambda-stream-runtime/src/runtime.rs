@@ -21,7 +21,7 @@ use lambda_stream::{
 use tower_service::Service;
 use tracing::Instrument;
 
-use crate::client::{Answer, Client};
+use crate::client::{Answer, Client, DEFAULT_WRITE_BUFFER, MIN_WRITE_BUFFER};
 use crate::endpoint::{Endpoint, path_segment};
 use crate::error::{ConfigError, RuntimeError, RuntimeErrorKind};
 use crate::invocation::{self, REQUEST_ID, diagnostic};
@@ -60,6 +60,7 @@ pub struct Builder {
     dialect: Option<Dialect>,
     trace_env: Option<bool>,
     function: Option<lambda_runtime::Config>,
+    write_buffer: Option<usize>,
 }
 
 impl Builder {
@@ -89,10 +90,18 @@ impl Builder {
         self
     }
 
-    /// The frame sizes and flush policy of bodies (default: 32 to 256 KiB, flushed when
+    /// The frame sizes and flush policy of bodies (default: 64 to 256 KiB, flushed when
     /// the body stalls).
     pub fn rechunk(mut self, rechunk: RechunkConfig) -> Self {
         self.response = self.response.rechunk(rechunk);
+        self
+    }
+
+    /// How many bytes of body frames the Runtime API connection may hold before the socket
+    /// takes them (default: 512 KiB; at least 8 KiB). Part of the memory bound; a smaller
+    /// buffer costs CPU time in system calls.
+    pub fn write_buffer(mut self, bytes: usize) -> Self {
+        self.write_buffer = Some(bytes);
         self
     }
 
@@ -183,9 +192,18 @@ impl Builder {
                 }
             }
         };
+        let write_buffer = self.write_buffer.unwrap_or(DEFAULT_WRITE_BUFFER);
+        if write_buffer < MIN_WRITE_BUFFER {
+            return Err(ConfigError::invalid(
+                "write_buffer",
+                &write_buffer.to_string(),
+                "at least 8192 bytes, hyper's smallest buffer",
+            ));
+        }
         Ok(Runtime {
             endpoint,
             concurrency,
+            write_buffer,
             response: self.response,
             dialect: self.dialect,
             trace_env: self.trace_env.unwrap_or(concurrency == 1) && concurrency == 1,
@@ -219,13 +237,17 @@ impl Builder {
 ///
 /// # Memory
 ///
-/// A response holds at most its read-ahead window, one frame of the rechunking band, and
-/// the HTTP client's buffer (64 KiB) plus the frame being written, whatever the body's
-/// size and however slowly the Runtime API reads: the body is polled only when the
-/// connection can take more. With the defaults: 64 KiB + 256 KiB + 64 KiB + 256 KiB.
+/// Whatever the body's size, and however slowly the Runtime API reads, a response holds at
+/// most: its read-ahead window, the frame the rechunking is building (up to the band's
+/// maximum; none when the body's chunks are within the band, as they pass untouched), the
+/// connection's write buffer ([`Builder::write_buffer`]) and the frame being written. The
+/// body is polled only when the connection can take more. With the defaults, at most
+/// 64 KiB + 256 KiB + 512 KiB + 256 KiB; a stalled connection fed 64 KiB chunks was
+/// measured at a few hundred KiB (the `memory` test).
 pub struct Runtime {
     endpoint: Endpoint,
     concurrency: usize,
+    write_buffer: usize,
     response: ResponseConfig,
     dialect: Option<Dialect>,
     trace_env: bool,
@@ -237,6 +259,7 @@ impl fmt::Debug for Runtime {
         f.debug_struct("Runtime")
             .field("endpoint", &self.endpoint.to_string())
             .field("concurrency", &self.concurrency)
+            .field("write_buffer", &self.write_buffer)
             .field("response", &self.response)
             .field("dialect", &self.dialect)
             .field("trace_env", &self.trace_env)
@@ -353,7 +376,8 @@ impl Runtime {
             message: diagnostic.error_message.clone(),
         };
         let posted = async {
-            let mut client = Client::<ApiBody<BodyChunks<B>>>::new(&self.endpoint)?;
+            let mut client =
+                Client::<ApiBody<BodyChunks<B>>>::new(&self.endpoint, self.write_buffer)?;
             let request = error_request::<B>(&self.endpoint.target(INIT_ERROR), &diagnostic)?;
             client.send(&self.endpoint, request).await
         }
@@ -383,7 +407,7 @@ impl Runtime {
         B::Data: Into<Bytes>,
         B::Error: Into<BoxError>,
     {
-        let mut client = Client::<ApiBody<BodyChunks<B>>>::new(&self.endpoint)
+        let mut client = Client::<ApiBody<BodyChunks<B>>>::new(&self.endpoint, self.write_buffer)
             .map_err(|e| RuntimeError::new(RuntimeErrorKind::Unreachable, Some(e)))?;
         loop {
             let (parts, event) = self.next(&mut client).await?;

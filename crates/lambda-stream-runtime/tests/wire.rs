@@ -589,3 +589,38 @@ async fn a_response_config_in_the_extensions_sets_that_response_s_budget() {
     assert_eq!(o.error().unwrap().0, "Response.TooLarge");
     function.stop(&api);
 }
+
+#[tokio::test]
+async fn small_source_chunks_go_out_in_frames_of_at_least_64_kib() {
+    let api = RuntimeApi::start().unwrap();
+    let data = pattern(4_400_000);
+    let served = data.clone();
+    let function = Function::start(&api, Runtime::builder(), move || {
+        service_fn(move |_: Request| {
+            // 8 KiB chunks, copied as a network client hands them out.
+            let (source, _) = Script::new(served.clone())
+                .chunk_sizes([8 * 1024])
+                .allocate_chunks()
+                .build();
+            async move { Ok::<_, Infallible>(lambda_stream::response(prelude(200), source)) }
+        })
+    });
+    let o = outcome(api.invoke(get("/"))).await;
+    let (_, frames, _) = chunks(&o.raw);
+    let body = &frames[2..];
+    let sizes: Vec<usize> = body.iter().map(Bytes::len).collect();
+    assert_eq!(body.concat(), data, "every byte, in order");
+    let (last, rest) = sizes.split_last().unwrap();
+    assert!(
+        rest.iter().all(|&s| s >= 64 * 1024),
+        "frames under 64 KiB: {sizes:?}"
+    );
+    assert!(*last > 0);
+    println!(
+        "4.4 MB in 8 KiB chunks went out in {} frames of {} to {} bytes",
+        sizes.len(),
+        rest.iter().min().unwrap(),
+        sizes.iter().max().unwrap()
+    );
+    function.stop(&api);
+}

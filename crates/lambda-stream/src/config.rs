@@ -27,7 +27,7 @@ pub struct ResponseConfig {
 }
 
 impl Default for ResponseConfig {
-    /// Function URL prelude, default frames (32 KiB to 256 KiB, flushed when the source
+    /// Function URL prelude, default frames (64 KiB to 256 KiB, flushed when the source
     /// stalls), a 64 KiB read-ahead window, and the 200 MiB budget.
     fn default() -> Self {
         ResponseConfig {

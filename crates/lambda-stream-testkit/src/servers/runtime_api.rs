@@ -64,6 +64,9 @@ pub enum Update {
     Data(Bytes),
     /// The request's trailers.
     Trailers(HeaderMap),
+    /// How many body bytes arrived, sent before [`End`](Self::End) instead of the data
+    /// when the emulator was started with [`Options::deliver_data`] off.
+    Counted(u64),
     /// The request is over: `complete` if its body ended properly (the last chunk, for a
     /// chunked one), false if the connection broke, was reset, or the emulator refused it.
     End {
@@ -157,6 +160,7 @@ impl Invocation {
                         body.extend_from_slice(&data);
                     }
                 }
+                Update::Counted(_) => {}
                 Update::Trailers(t) => {
                     if let Some((_, _, _, trailers)) = &mut outcome {
                         *trailers = t;
@@ -190,11 +194,18 @@ impl Invocation {
 pub struct Options {
     /// Keep each request's raw bytes (off for benchmarks of large bodies).
     pub record: bool,
+    /// Hand each piece of a body to its [`Invocation`] (off for benchmarks: the emulator
+    /// then only counts the bytes, and sends [`Update::Counted`], so that the receiving
+    /// side costs as little as it can).
+    pub deliver_data: bool,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { record: true }
+        Options {
+            record: true,
+            deliver_data: true,
+        }
     }
 }
 
@@ -217,6 +228,7 @@ struct Shared {
     next_requests: AtomicU64,
     ids: AtomicU64,
     record: bool,
+    deliver_data: bool,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -269,6 +281,7 @@ impl RuntimeApi {
     pub fn start_with(options: Options) -> io::Result<RuntimeApi> {
         let shared = Arc::new(SharedHandle(Shared {
             record: options.record,
+            deliver_data: options.deliver_data,
             ..Shared::default()
         }));
         let listener = std::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))?;
@@ -465,7 +478,7 @@ async fn serve(
                     "unknown or finished invocation",
                 ));
             };
-            receive(queued, kind, request, &control).await
+            receive(queued, kind, request, &control, shared.deliver_data).await
         }
         _ => Ok(answer(StatusCode::METHOD_NOT_ALLOWED, "")),
     }
@@ -511,6 +524,7 @@ async fn receive(
     kind: Kind,
     request: Request<Incoming>,
     control: &Control,
+    deliver_data: bool,
 ) -> Result<Answer, io::Error> {
     let (parts, mut body) = request.into_parts();
     let updates = queued.updates;
@@ -553,7 +567,9 @@ async fn receive(
             Some(Ok(frame)) => match frame.into_data() {
                 Ok(data) => {
                     received += data.len() as u64;
-                    let _ = updates.send(Update::Data(data)).await;
+                    if deliver_data {
+                        let _ = updates.send(Update::Data(data)).await;
+                    }
                     if reset_after.is_some_and(|n| received >= n) {
                         control.reset.store(true, Ordering::SeqCst);
                         finish(false).await;
@@ -570,6 +586,9 @@ async fn receive(
                 }
             },
         }
+    }
+    if !deliver_data {
+        let _ = updates.send(Update::Counted(received)).await;
     }
     finish(true).await;
     Ok(answer(StatusCode::ACCEPTED, r#"{"status":"OK"}"#))

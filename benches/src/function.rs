@@ -1,0 +1,84 @@
+//! What the function binaries of the runtime comparison share: the body they stream; and
+//! how the report reads their CPU time and peak memory.
+
+use bytes::Bytes;
+
+/// The prelude every way sends (the function URL dialect, as `lambda_runtime` writes it).
+pub const PRELUDE: &str =
+    r#"{"statusCode":200,"headers":{"content-type":"application/octet-stream"},"cookies":[]}"#;
+
+/// The body of every invocation, from the environment: `BODY_BYTES` bytes (default 200 MB)
+/// in chunks of `CHUNK_BYTES` (default 64 KiB), every chunk a clone of one block in memory,
+/// so that the source costs nothing and holds nothing that grows with the size.
+#[derive(Debug, Clone)]
+pub struct Workload {
+    block: Bytes,
+    len: u64,
+}
+
+impl Workload {
+    /// Reads `BODY_BYTES` and `CHUNK_BYTES`.
+    pub fn from_env() -> Workload {
+        let var = |name: &str, default: u64| {
+            std::env::var(name)
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(default)
+        };
+        let chunk = var("CHUNK_BYTES", 64 * 1024).max(1) as usize;
+        Workload {
+            block: lambda_stream_testkit::data::pattern(chunk),
+            len: var("BODY_BYTES", 200_000_000),
+        }
+    }
+
+    /// The body's length.
+    pub fn len(&self) -> u64 {
+        self.len
+    }
+
+    /// Whether the body is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The chunks of one body.
+    pub fn chunks(&self) -> impl Iterator<Item = Bytes> + Send + use<> {
+        let block = self.block.clone();
+        let size = block.len() as u64;
+        let len = self.len;
+        (0..len.div_ceil(size)).map(move |i| {
+            let left = len - i * size;
+            if left >= size {
+                block.clone()
+            } else {
+                block.slice(..left as usize)
+            }
+        })
+    }
+}
+
+/// CPU time of process `pid` so far, in nanoseconds: the sum over its threads of the
+/// scheduler's run time (`/proc/PID/task/*/schedstat`).
+pub fn cpu_ns(pid: u32) -> u64 {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return 0;
+    };
+    tasks
+        .flatten()
+        .filter_map(|t| std::fs::read_to_string(t.path().join("schedstat")).ok())
+        .filter_map(|s| s.split_whitespace().next()?.parse::<u64>().ok())
+        .sum()
+}
+
+/// Peak resident memory of process `pid`, in bytes (`VmHWM`).
+pub fn peak_rss(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        })
+        .map_or(0, |kb| kb * 1024)
+}
