@@ -180,7 +180,7 @@ async fn check_bucket(client: &Client, endpoint: &str, bucket: &str) -> Result<(
         },
         Ok(Err(e)) => Err(format!(
             "cannot reach S3 endpoint {endpoint}: {}",
-            lambda_stream::s3::ErrorChain(&e)
+            aws_smithy_types::error::display::DisplayErrorContext(&e)
         )),
     }
 }

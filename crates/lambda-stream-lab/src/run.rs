@@ -4,9 +4,10 @@ use std::fmt;
 use std::time::Duration;
 
 use aws_sdk_s3::Client;
+use aws_smithy_types::error::display::DisplayErrorContext;
 use base64::Engine as _;
 use bytes::Bytes;
-use lambda_stream::s3::{ErrorChain, MetadataOptions, response_parts};
+use lambda_stream::s3::{MetadataOptions, response_parts};
 use lambda_stream::{DEFAULT_MAX_RESPONSE_BYTES, MetadataPrelude, ResponseStream};
 use lambda_stream_testkit::heap;
 use serde::Serialize;
@@ -174,7 +175,10 @@ async fn buffered(source: &Source, pace: ClientPace) -> Result<(Received, u64, b
         } => {
             let output = get(client, bucket, key).await?;
             let aggregated = output.body.collect().await.map_err(|e| {
-                RunError(format!("reading s3://{bucket}/{key}: {}", ErrorChain(&e)))
+                RunError(format!(
+                    "reading s3://{bucket}/{key}: {}",
+                    DisplayErrorContext(&e)
+                ))
             })?;
             aggregated.into_bytes().to_vec()
         }
@@ -264,5 +268,10 @@ async fn get(
         .key(key)
         .send()
         .await
-        .map_err(|e| RunError(format!("GetObject s3://{bucket}/{key}: {}", ErrorChain(&e))))
+        .map_err(|e| {
+            RunError(format!(
+                "GetObject s3://{bucket}/{key}: {}",
+                DisplayErrorContext(&e)
+            ))
+        })
 }

@@ -235,7 +235,13 @@ impl fmt::Display for DecodeError {
                 ShowByte(*found)
             ),
             DecodeErrorKind::Json { message } => write!(f, "prelude JSON at byte {at}: {message}"),
-            DecodeErrorKind::Invalid(e) => write!(f, "prelude at byte {at}: {e}"),
+            // The problem itself is the source.
+            DecodeErrorKind::Invalid(_) => {
+                write!(
+                    f,
+                    "prelude at byte {at}: metadata that fails the strict checks"
+                )
+            }
         }
     }
 }
@@ -273,11 +279,13 @@ pub enum SplitError<E> {
     Decode(DecodeError),
 }
 
+/// `Display` says which of the two failed; the cause is the source (a decode error is shown
+/// as itself, with its own source).
 impl<E: fmt::Display> fmt::Display for SplitError<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            SplitError::Source(e) => {
-                write!(f, "response stream failed before the prelude ended: {e}")
+            SplitError::Source(_) => {
+                f.write_str("the response stream failed before the prelude ended")
             }
             SplitError::Decode(e) => e.fmt(f),
         }
@@ -288,7 +296,8 @@ impl<E: StdError + 'static> StdError for SplitError<E> {
     fn source(&self) -> Option<&(dyn StdError + 'static)> {
         match self {
             SplitError::Source(e) => Some(e),
-            SplitError::Decode(e) => Some(e),
+            // Transparent: the decode error is this error.
+            SplitError::Decode(e) => e.source(),
         }
     }
 }

@@ -106,3 +106,35 @@ fn an_empty_body_gives_an_empty_stream() {
         assert!(rest.next().await.is_none());
     });
 }
+
+#[test]
+fn errors_say_their_own_thing_once() {
+    use lambda_stream_testkit::errors::{assert_says_each_thing_once, chain};
+    let rt = runtime();
+    // The source fails inside the prelude.
+    let (_, bytes) = wire(b"body");
+    let (source, _) = Script::new(bytes).error_at(10).build();
+    let e = rt.block_on(split_prelude(source)).unwrap_err();
+    assert!(matches!(e, SplitError::Source(_)));
+    assert_says_each_thing_once(&e);
+    println!("SplitError::Source: {}", chain(&e));
+    assert!(
+        chain(&e).ends_with("scripted source failed after 10 bytes"),
+        "{}",
+        chain(&e)
+    );
+    // Metadata a strict decoder refuses: a header value with a control byte.
+    let bad = Bytes::from_static(
+        b"{\"statusCode\":200,\"headers\":{\"x\":\"a\\u0001b\"},\"cookies\":[]}\0\0\0\0\0\0\0\0",
+    );
+    let (source, _) = Script::new(bad).build();
+    let e = rt
+        .block_on(lambda_stream_prelude::SplitPrelude::new(
+            source,
+            lambda_stream_prelude::PreludeDecoder::new(),
+        ))
+        .unwrap_err();
+    assert!(matches!(e, SplitError::Decode(_)));
+    assert_says_each_thing_once(&e);
+    println!("SplitError::Decode (strict): {}", chain(&e));
+}

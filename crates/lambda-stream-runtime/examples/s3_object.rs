@@ -1,14 +1,20 @@
 //! Serves S3 objects through a Lambda function URL as streamed responses: the function of
 //! the published buffered-against-streamed experiment, in Rust.
 //!
-//! - The bucket comes from `S3_BUCKET`, the key from the request path.
-//! - `Range`, `If-Match`, `If-None-Match`, `If-Modified-Since` and `If-Unmodified-Since`
-//!   are honoured (206, 304, 412, 416).
+//! - The bucket comes from `S3_BUCKET`, the key from the request path, percent-decoded
+//!   once (`/a%20b` is the key `a b`; an empty key, or one that is not UTF-8, is a 400).
+//! - `GET` and `HEAD` are served; any other method gets 405 with `Allow: GET, HEAD`.
+//! - `Range`, `If-Range`, `If-Match`, `If-None-Match`, `If-Modified-Since` and
+//!   `If-Unmodified-Since` are honoured (206, 304, 412, 416), evaluated here whatever the S3
+//!   server does with them.
+//! - An object (or range) that cannot fit the 200 MiB response is refused before its first
+//!   byte with 413 (`S3_MAX_BODY_BYTES` sets another limit).
 //! - `Content-Type`, `ETag` and `Cache-Control` come from the object (`Cache-Control`
 //!   defaults to `public, max-age=60`), and a cookie is set.
 //! - The body streams through `ResumableBody` (resumes after a broken S3 connection; set
 //!   `S3_RESUME=off` to disable), then the runtime's read-ahead, framing and 200 MiB budget.
 //! - A missing key is a 404 with a one-line text body.
+//! - Each failure and each resume of a broken S3 connection is one log line (`tracing`).
 //! - It runs on `lambda_stream_runtime`: a body that fails after the first byte ends with
 //!   the Runtime API's error trailers, so the caller's response ends abnormally, never as a
 //!   clean, short 200. A missing `S3_BUCKET` is reported as the function's init error.
@@ -39,20 +45,36 @@ struct App {
     client: Client,
     bucket: String,
     resume: ResumePolicy,
+    max_body: u64,
 }
 
 /// One body type for every answer: streamed objects and short texts.
 type Body = UnsyncBoxBody<Bytes, StreamError>;
 
 async fn serve(app: Arc<App>, request: Request) -> Result<http::Response<Body>, Infallible> {
-    let key = request.uri().path().trim_start_matches('/');
-    if key.is_empty() {
-        return Ok(text(http::StatusCode::NOT_FOUND, "no key: ask for /<key>"));
-    }
-    let object_request = ObjectRequest::new(&app.bucket, key).with_headers(request.headers());
+    let object_request = match ObjectRequest::from_http(&app.bucket, &request) {
+        Ok(object) => object.max_body_len(app.max_body),
+        Err(e) => {
+            tracing::info!(method = %request.method(), path = request.uri().path(), error = %e, "request refused");
+            let mut response = text(e.status(), &e.to_string());
+            if let Some(allow) = e.allow() {
+                response
+                    .headers_mut()
+                    .insert(http::header::ALLOW, http::HeaderValue::from_static(allow));
+            }
+            return Ok(response);
+        }
+    };
     let object = match get_object(&app.client, &object_request, &MetadataOptions::default()).await {
         Ok(object) => object,
-        Err(e) => return Ok(text(e.status(), &e.to_string())),
+        Err(e) => {
+            tracing::warn!(
+                status = e.status().as_u16(),
+                error = %aws_sdk_s3::error::DisplayErrorContext(&e),
+                "GetObject failed"
+            );
+            return Ok(text(e.status(), &e.to_string()));
+        }
     };
     let (parts, body) = object.into_resumable(app.client.clone(), app.resume);
     let prelude = MetadataPrelude::try_from(&parts).and_then(|prelude| {
@@ -98,10 +120,20 @@ async fn app() -> Result<App, lambda_http::Error> {
         Ok("off") => ResumePolicy::disabled(),
         _ => ResumePolicy::default(),
     };
+    // The budget of a streamed response, less the largest prelude.
+    let default_max =
+        lambda_stream::DEFAULT_MAX_RESPONSE_BYTES - lambda_stream::prelude::MAX_PRELUDE_LEN as u64;
+    let max_body = match std::env::var("S3_MAX_BODY_BYTES") {
+        Ok(text) => text
+            .parse()
+            .map_err(|_| format!("S3_MAX_BODY_BYTES is {text:?}: expected a number of bytes"))?,
+        Err(_) => default_max,
+    };
     Ok(App {
         client,
         bucket,
         resume,
+        max_body,
     })
 }
 

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use lambda_stream_testkit::data::{REFERENCE_SIZES, megabytes, pattern};
-use lambda_stream_testkit::servers::http::{Received, get};
+use lambda_stream_testkit::servers::http::{Received, get, request};
 use lambda_stream_testkit::servers::{
     CargoLambda, Fault, FaultyProxy, Moto, moto_with_bucket, s3_env,
 };
@@ -214,4 +214,65 @@ async fn under_cargo_lambda_watch_a_failure_mid_body_arrives_short_as_the_emulat
             "the next invocation"
         );
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keys_methods_and_limits_are_answered_as_an_http_server_would() {
+    let (moto, client) = start_moto().await;
+    let keys = [
+        ("with space.txt", "with%20space.txt"),
+        ("ü.txt", "%C3%BC.txt"),
+        ("100%25.txt", "100%2525.txt"),
+        ("a+b.txt", "a+b.txt"),
+    ];
+    for (i, (key, _)) in keys.iter().enumerate() {
+        put(&client, key, &pattern(100 + i)).await;
+    }
+    put(&client, "big", &pattern(5000)).await;
+    let lambda = function(&moto.endpoint(), &[("S3_MAX_BODY_BYTES", "4000")]);
+    for (i, (key, path)) in keys.iter().enumerate() {
+        let r = fetch(&lambda, path, &[]).await;
+        assert_eq!(
+            (r.status, r.complete),
+            (200, true),
+            "{key}: {:?}",
+            lambda.logs()
+        );
+        assert!(r.body == pattern(100 + i)[..], "{key}");
+    }
+    let long = "k".repeat(1100);
+    let r = fetch(&lambda, &long, &[]).await;
+    assert_eq!(r.status, 400);
+    assert!(String::from_utf8_lossy(&r.body).contains("1100 bytes"));
+
+    let url = lambda.url("a+b.txt");
+    let head = tokio::time::timeout(Duration::from_secs(60), request("HEAD", &url, &[]))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((head.status, head.complete), (200, true));
+    assert!(head.body.is_empty(), "HEAD has no body");
+    assert_eq!(head.header("x-amzn-remapped-content-length"), Some("103"));
+    let post = tokio::time::timeout(Duration::from_secs(60), request("POST", &url, &[]))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(post.status, 405);
+    assert_eq!(post.header("allow"), Some("GET, HEAD"));
+
+    // Over the limit: refused before the first byte, and a range that fits is served.
+    let r = fetch(&lambda, "big", &[]).await;
+    assert_eq!(r.status, 413);
+    let text = String::from_utf8_lossy(&r.body);
+    assert!(
+        text.contains("at most 4000 body bytes") && text.contains("found 5000"),
+        "{text}"
+    );
+    let r = fetch(&lambda, "big", &[("Range", "bytes=0-3999")]).await;
+    assert_eq!((r.status, r.body.len()), (206, 4000));
+    let logs = lambda.logs().1;
+    assert!(
+        logs.contains("request refused") && logs.contains("GetObject failed"),
+        "{logs}"
+    );
 }

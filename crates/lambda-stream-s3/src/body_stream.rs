@@ -19,25 +19,50 @@ pin_project! {
     /// [`remaining_hint`](Self::remaining_hint)), and is fused: after the end or an error
     /// it yields `None` and never polls the body again.
     ///
-    /// Errors say how many bytes were delivered before them and keep the SDK's error chain
-    /// (whose own `Display` says only "IO error" or "streaming error"). When the body
-    /// announced its length (an S3 `Content-Length`) and ends short of it, the stream ends
-    /// with a [`BodyErrorKind::Truncated`] error instead of a clean end: a truncated object
-    /// never looks complete.
+    /// Errors say how many bytes were delivered before them and keep the SDK's error as
+    /// their source. When the length of the body is known (an S3 `Content-Length`) and the
+    /// body ends short of it, the stream ends with a [`BodyErrorKind::Truncated`] error
+    /// instead of a clean end: a truncated object never looks complete.
+    ///
+    /// Make it from the SDK's output (`BodyStream::from(output)`, with feature `sdk`), which
+    /// takes the length from `Content-Length`: the safe way. [`new`](Self::new) knows the
+    /// length only if the body says it, which a `GetObject` body does not: a body cut short
+    /// then ends cleanly.
     ///
     /// # Example
+    ///
+    /// ```no_run
+    /// # #[cfg(feature = "sdk")]
+    /// # async fn example(client: aws_sdk_s3::Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// use futures_util::TryStreamExt;
+    /// use lambda_stream_s3::BodyStream;
+    ///
+    /// let output = client.get_object().bucket("b").key("k").send().await?;
+    /// let expected = output.content_length();
+    /// // Checked against Content-Length: a body cut short ends with an error.
+    /// let body = BodyStream::from(output);
+    /// let bytes: Vec<bytes::Bytes> = body.try_collect().await?;
+    /// assert_eq!(Some(bytes.iter().map(|b| b.len() as i64).sum()), expected);
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// Any `ByteStream` whose length is known, and what happens when it ends short:
     ///
     /// ```
     /// use aws_smithy_types::byte_stream::ByteStream;
     /// use futures_util::TryStreamExt;
-    /// use lambda_stream_s3::BodyStream;
+    /// use lambda_stream_s3::{BodyErrorKind, BodyStream};
     ///
     /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
-    /// let body = BodyStream::new(ByteStream::from_static(b"object bytes"));
-    /// let chunks: Vec<bytes::Bytes> = body.try_collect().await?;
+    /// let whole = BodyStream::with_expected_len(ByteStream::from_static(b"object bytes"), Some(12));
+    /// let chunks: Vec<bytes::Bytes> = whole.try_collect().await.unwrap();
     /// assert_eq!(chunks.concat(), b"object bytes");
-    /// # Ok::<(), lambda_stream_s3::BodyError>(())
-    /// # }).unwrap();
+    ///
+    /// let short = BodyStream::with_expected_len(ByteStream::from_static(b"object"), Some(12));
+    /// let e = short.try_collect::<Vec<_>>().await.unwrap_err();
+    /// assert!(matches!(e.kind(), BodyErrorKind::Truncated { expected: 12 }));
+    /// # });
     /// ```
     #[must_use = "streams do nothing unless polled"]
     #[derive(Debug)]
@@ -51,11 +76,13 @@ pin_project! {
 }
 
 impl BodyStream {
-    /// Wraps an S3 body. If its size hint is exact, that length is checked at the end.
+    /// Wraps an S3 body, checking its length at the end only if its size hint is exact.
     ///
-    /// The body of a `GetObject` does not always say its length (`aws-sdk-s3` 1.157 wraps
-    /// it in layers that do not), so prefer [`with_expected_len`](Self::with_expected_len)
-    /// with the response's `Content-Length`.
+    /// What it cannot detect: the body of a `GetObject` does not say its length
+    /// (`aws-sdk-s3` 1.157 wraps it in layers that do not), so a `GetObject` body that ends
+    /// short ends cleanly here. Use `BodyStream::from(output)` (feature `sdk`), or
+    /// [`with_expected_len`](Self::with_expected_len) with the response's
+    /// `Content-Length`.
     pub fn new(body: ByteStream) -> Self {
         BodyStream::with_expected_len(body, None)
     }
@@ -119,8 +146,19 @@ pub(crate) fn expected_len(body: &ByteStream, content_length: Option<i64>) -> Op
 }
 
 impl From<ByteStream> for BodyStream {
+    /// As [`BodyStream::new`]: the length is checked only if the body says it.
     fn from(body: ByteStream) -> Self {
         BodyStream::new(body)
+    }
+}
+
+#[cfg(feature = "sdk")]
+impl From<aws_sdk_s3::operation::get_object::GetObjectOutput> for BodyStream {
+    /// The body of a `GetObject` answer, checked against its `Content-Length` (for a `206`,
+    /// the range's): a body that ends short ends with [`BodyErrorKind::Truncated`].
+    fn from(output: aws_sdk_s3::operation::get_object::GetObjectOutput) -> Self {
+        let len = output.content_length();
+        BodyStream::with_expected_len(output.body, len)
     }
 }
 
@@ -139,10 +177,7 @@ impl Stream for BodyStream {
             }
             Some(Err(e)) => {
                 *this.done = true;
-                Poll::Ready(Some(Err(BodyError::new(
-                    BodyErrorKind::Source(e),
-                    *this.delivered,
-                ))))
+                Poll::Ready(Some(Err(BodyError::from_sdk(e, *this.delivered))))
             }
             None => {
                 *this.done = true;

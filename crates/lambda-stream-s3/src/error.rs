@@ -9,19 +9,24 @@ use aws_smithy_types::byte_stream::error::Error as ByteStreamError;
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum BodyErrorKind {
-    /// The SDK's body failed (connection reset, timeout, checksum mismatch...); the SDK's
-    /// error is the [`source`](StdError::source).
+    /// The SDK's body failed (connection reset, timeout...); the SDK's error is the
+    /// [`source`](StdError::source).
     Source(ByteStreamError),
+    /// The SDK found the object's checksum wrong, once its last byte had gone through (see
+    /// the crate docs); the SDK's error is the [`source`](StdError::source).
+    ChecksumMismatch(ByteStreamError),
     /// The body ended cleanly but short of the length it announced.
     Truncated {
         /// The announced length.
         expected: u64,
     },
-    /// Resuming found a different object than the one being streamed (its ETag no longer
-    /// matches): the rest cannot be served without mixing two versions.
+    /// Resuming found a different object than the one being streamed: the rest cannot be
+    /// served without mixing two versions.
     ObjectChanged {
         /// The ETag of the object whose bytes were already delivered.
         etag: String,
+        /// What the resume found instead (another ETag, another size, no object...).
+        found: String,
     },
     /// Resuming gave up after this many attempts; the last failure is the
     /// [`source`](StdError::source).
@@ -31,8 +36,8 @@ pub enum BodyErrorKind {
         /// The last failure.
         last: Box<BodyError>,
     },
-    /// A resume request failed in a way retrying cannot fix (access denied, no such key...);
-    /// the SDK's error is the [`source`](StdError::source).
+    /// A resume request failed in a way retrying cannot fix (access denied...); the SDK's
+    /// error is the [`source`](StdError::source).
     ResumeRequest(Box<dyn StdError + Send + Sync + 'static>),
     /// A resume answered with bytes from another offset than the one asked for.
     ResumeOffset {
@@ -45,8 +50,9 @@ pub enum BodyErrorKind {
 
 /// An object body that failed, and how many bytes were delivered before it did.
 ///
-/// `Display` names the failure and walks the whole error chain, since the SDK's errors say
-/// only "IO error" or "streaming error" themselves.
+/// `Display` says what failed and after how many bytes; the cause, when there is one (the
+/// SDK's error, the last failure of a resume), is [`source`](StdError::source) only, so
+/// that a chain printer shows each thing once.
 #[derive(Debug)]
 pub struct BodyError {
     kind: BodyErrorKind,
@@ -56,6 +62,17 @@ pub struct BodyError {
 impl BodyError {
     pub(crate) fn new(kind: BodyErrorKind, delivered: u64) -> Self {
         BodyError { kind, delivered }
+    }
+
+    /// The failure of the SDK's body, typed once, here: a checksum mismatch is recognised
+    /// by the SDK's own error type, never by the text of a message.
+    pub(crate) fn from_sdk(error: ByteStreamError, delivered: u64) -> Self {
+        let kind = if is_checksum_error(&error) {
+            BodyErrorKind::ChecksumMismatch(error)
+        } else {
+            BodyErrorKind::Source(error)
+        };
+        BodyError::new(kind, delivered)
     }
 
     /// The same failure, counted against a body that had delivered `delivered` bytes.
@@ -75,90 +92,41 @@ impl BodyError {
         self.delivered
     }
 
-    /// Whether the SDK rejected the body's checksum. It can only tell after the last byte,
-    /// so every byte has been delivered by then; see the crate docs for what a streamed
-    /// response does about it.
+    /// Whether the SDK rejected the body's checksum ([`BodyErrorKind::ChecksumMismatch`]).
+    /// It can only tell after the last byte, so every byte has been delivered by then; see
+    /// the crate docs for what a streamed response does about it.
     pub fn is_checksum_mismatch(&self) -> bool {
-        let mut next: Option<&(dyn StdError + 'static)> = self.source();
+        matches!(self.kind, BodyErrorKind::ChecksumMismatch(_))
+    }
+
+    /// Whether the failure may go away by asking again (a broken connection, a truncated
+    /// body), as opposed to a changed object, a checksum mismatch or exhausted retries.
+    pub fn is_transient(&self) -> bool {
+        matches!(
+            self.kind,
+            BodyErrorKind::Source(_) | BodyErrorKind::Truncated { .. }
+        )
+    }
+}
+
+/// Whether the SDK's checksum validation produced `error`: its chain holds the typed error
+/// of `aws-smithy-checksums` (with feature `sdk`, which brings the checksums).
+fn is_checksum_error(error: &(dyn StdError + 'static)) -> bool {
+    #[cfg(feature = "sdk")]
+    {
+        let mut next = Some(error);
         while let Some(e) = next {
-            if e.to_string()
-                .to_ascii_lowercase()
-                .contains("checksum mismatch")
-            {
+            if e.is::<aws_smithy_checksums::body::validate::Error>() {
                 return true;
             }
             next = e.source();
         }
         false
     }
-
-    /// Whether the failure may go away by asking again (a broken connection, a truncated
-    /// body), as opposed to a changed object, a checksum mismatch or exhausted retries.
-    pub fn is_transient(&self) -> bool {
-        match &self.kind {
-            BodyErrorKind::Source(_) => !self.is_checksum_mismatch(),
-            BodyErrorKind::Truncated { .. } => true,
-            _ => false,
-        }
-    }
-}
-
-/// An error and its sources on one line: each message after ": ", leaving out the SDK's
-/// placeholder messages ("IO error", "dispatch failure", ...) when a source with the real
-/// cause follows. The SDK's own `Display` often says no more than the placeholder.
-///
-/// ```
-/// use std::error::Error;
-/// use std::fmt;
-/// use lambda_stream_s3::ErrorChain;
-///
-/// /// What the SDK's byte stream error looks like.
-/// #[derive(Debug)]
-/// struct Sdk(std::io::Error);
-/// impl fmt::Display for Sdk {
-///     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-///         f.write_str("IO error")
-///     }
-/// }
-/// impl Error for Sdk {
-///     fn source(&self) -> Option<&(dyn Error + 'static)> {
-///         Some(&self.0)
-///     }
-/// }
-///
-/// let error = Sdk(std::io::Error::other("connection reset by peer"));
-/// assert_eq!(error.to_string(), "IO error");
-/// assert_eq!(ErrorChain(&error).to_string(), "connection reset by peer");
-/// ```
-#[derive(Debug, Clone, Copy)]
-pub struct ErrorChain<'a>(pub &'a (dyn StdError + 'static));
-
-impl fmt::Display for ErrorChain<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut first = true;
-        let mut next = Some(self.0);
-        while let Some(e) = next {
-            next = e.source();
-            let text = e.to_string();
-            if next.is_some()
-                && matches!(
-                    text.as_str(),
-                    "IO error"
-                        | "streaming error"
-                        | "io error"
-                        | "dispatch failure"
-                        | "service error"
-                )
-            {
-                continue;
-            }
-            if !first {
-                f.write_str(": ")?;
-            }
-            f.write_str(&text)?;
-            first = false;
-        }
-        Ok(())
+    #[cfg(not(feature = "sdk"))]
+    {
+        let _ = error;
+        false
     }
 }
 
@@ -166,32 +134,28 @@ impl fmt::Display for BodyError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let n = self.delivered;
         match &self.kind {
-            BodyErrorKind::Source(e) => {
-                write!(f, "S3 object body failed after {n} bytes: ")?;
-                ErrorChain(e).fmt(f)
-            }
+            BodyErrorKind::Source(_) => write!(f, "S3 object body failed after {n} bytes"),
+            BodyErrorKind::ChecksumMismatch(_) => write!(
+                f,
+                "S3 object body failed its checksum check after all {n} bytes had been delivered"
+            ),
             BodyErrorKind::Truncated { expected } => write!(
                 f,
                 "S3 object body truncated: expected {expected} bytes, the body ended after {n}"
             ),
-            BodyErrorKind::ObjectChanged { etag } => write!(
+            BodyErrorKind::ObjectChanged { etag, found } => write!(
                 f,
                 "S3 object changed while streaming it: expected ETag {etag} when resuming after \
-                 {n} bytes, found another version; not mixing two versions"
+                 {n} bytes, found {found}; not mixing two versions"
             ),
-            BodyErrorKind::RetriesExhausted { attempts, last } => {
-                write!(
-                    f,
-                    "S3 object body failed after {n} bytes; gave up after {attempts} resume attempts, the last: {last}"
-                )
-            }
-            BodyErrorKind::ResumeRequest(e) => {
-                write!(
-                    f,
-                    "S3 object body failed after {n} bytes and resuming it failed: "
-                )?;
-                ErrorChain(e.as_ref()).fmt(f)
-            }
+            BodyErrorKind::RetriesExhausted { attempts, .. } => write!(
+                f,
+                "gave up resuming the S3 object body after {attempts} attempts, {n} bytes in"
+            ),
+            BodyErrorKind::ResumeRequest(_) => write!(
+                f,
+                "S3 object body failed after {n} bytes, and the request to resume it failed"
+            ),
             BodyErrorKind::ResumeOffset {
                 asked,
                 content_range,
@@ -207,7 +171,7 @@ impl fmt::Display for BodyError {
 impl StdError for BodyError {
     fn source(&self) -> Option<&(dyn StdError + 'static)> {
         match &self.kind {
-            BodyErrorKind::Source(e) => Some(e),
+            BodyErrorKind::Source(e) | BodyErrorKind::ChecksumMismatch(e) => Some(e),
             BodyErrorKind::RetriesExhausted { last, .. } => Some(last.as_ref()),
             BodyErrorKind::ResumeRequest(e) => Some(e.as_ref()),
             _ => None,
@@ -241,4 +205,31 @@ pub(crate) fn io_kind(error: &(dyn StdError + 'static)) -> Option<std::io::Error
         next = e.source();
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An error whose text says "checksum mismatch" but that is not the SDK's checksum
+    /// error: text never decides.
+    #[derive(Debug)]
+    struct Impostor;
+
+    impl fmt::Display for Impostor {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("body checksum mismatch. expected body checksum to be 00 but it was 01")
+        }
+    }
+
+    impl StdError for Impostor {}
+
+    #[test]
+    fn a_checksum_mismatch_is_told_by_its_type_not_its_text() {
+        // A `ByteStreamError` made from an I/O error carrying the impostor.
+        let sdk = ByteStreamError::from(std::io::Error::other(Impostor));
+        let e = BodyError::from_sdk(sdk, 10);
+        assert!(!e.is_checksum_mismatch(), "{e}");
+        assert!(e.is_transient());
+    }
 }

@@ -51,12 +51,13 @@ mod sdk;
 mod upload;
 
 pub use body_stream::BodyStream;
-pub use error::{BodyError, BodyErrorKind, ErrorChain};
-pub use range::{ByteRange, RangeHeader, ResolvedRange, Unsatisfiable};
+pub use error::{BodyError, BodyErrorKind};
+pub use range::{ByteRange, ContentRange, RangeHeader, ResolvedRange, Unsatisfiable};
 pub use reader::BodyReader;
 #[cfg(feature = "sdk")]
 pub use sdk::{
-    GetError, GetErrorKind, MetadataError, MetadataOptions, ObjectRequest, ObjectResponse,
-    ResumableBody, ResumePolicy, get_object, response_parts,
+    Conditions, Evaluation, GetError, GetErrorKind, MAX_KEY_LEN, MetadataError, MetadataOptions,
+    ObjectRequest, ObjectResponse, RequestError, ResumableBody, ResumePolicy, Validators,
+    get_object, response_parts,
 };
 pub use upload::{UPLOAD_READ_SIZE, UploadError, byte_stream_from_reader, byte_stream_from_stream};

@@ -107,7 +107,7 @@ pub struct Unsatisfiable {
 impl Unsatisfiable {
     /// `bytes */size`, the `Content-Range` of a 416 answer.
     pub fn content_range(&self) -> String {
-        format!("bytes */{}", self.size)
+        ContentRange::Unsatisfied { size: self.size }.to_string()
     }
 }
 
@@ -147,7 +147,95 @@ impl ResolvedRange {
 
     /// `bytes first-last/size`, the `Content-Range` of a 206 answer.
     pub fn content_range(&self) -> String {
-        format!("bytes {}-{}/{}", self.first, self.last, self.size)
+        ContentRange::from(*self).to_string()
+    }
+}
+
+/// A `Content-Range` header (RFC 9110, section 14.4), as a `206` or `416` answer carries it:
+/// parsed and written in one place.
+///
+/// ```
+/// use lambda_stream_s3::ContentRange;
+///
+/// let range = ContentRange::parse("bytes 0-499/1234").unwrap();
+/// assert_eq!(range, ContentRange::Satisfied { first: 0, last: 499, size: Some(1234) });
+/// assert_eq!(range.to_string(), "bytes 0-499/1234");
+/// assert_eq!(ContentRange::parse("bytes */1234"), Some(ContentRange::Unsatisfied { size: 1234 }));
+/// assert_eq!(ContentRange::parse("bytes 5-1/9"), None);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ContentRange {
+    /// `bytes first-last/size` (`size` is `None` for `*`, an unknown length).
+    Satisfied {
+        /// First byte.
+        first: u64,
+        /// Last byte, inclusive.
+        last: u64,
+        /// The whole object's size, if known.
+        size: Option<u64>,
+    },
+    /// `bytes */size`, the answer to a range past the end.
+    Unsatisfied {
+        /// The whole object's size.
+        size: u64,
+    },
+}
+
+impl ContentRange {
+    /// Parses a `Content-Range` value; `None` for anything that is not a byte range with
+    /// `first <= last < size`.
+    pub fn parse(value: &str) -> Option<ContentRange> {
+        let rest = value.trim().strip_prefix("bytes ")?;
+        let (span, size) = rest.split_once('/')?;
+        let size = match size {
+            "*" => None,
+            digits => Some(number(digits.as_bytes())?),
+        };
+        if span == "*" {
+            return Some(ContentRange::Unsatisfied { size: size? });
+        }
+        let (first, last) = span.split_once('-')?;
+        let (first, last) = (number(first.as_bytes())?, number(last.as_bytes())?);
+        if last < first || size.is_some_and(|size| last >= size) {
+            return None;
+        }
+        Some(ContentRange::Satisfied { first, last, size })
+    }
+
+    /// The whole object's size, when the header says it.
+    pub fn size(&self) -> Option<u64> {
+        match *self {
+            ContentRange::Satisfied { size, .. } => size,
+            ContentRange::Unsatisfied { size } => Some(size),
+        }
+    }
+}
+
+impl From<ResolvedRange> for ContentRange {
+    fn from(r: ResolvedRange) -> Self {
+        ContentRange::Satisfied {
+            first: r.first,
+            last: r.last,
+            size: Some(r.size),
+        }
+    }
+}
+
+impl fmt::Display for ContentRange {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            ContentRange::Satisfied {
+                first,
+                last,
+                size: Some(size),
+            } => write!(f, "bytes {first}-{last}/{size}"),
+            ContentRange::Satisfied {
+                first,
+                last,
+                size: None,
+            } => write!(f, "bytes {first}-{last}/*"),
+            ContentRange::Unsatisfied { size } => write!(f, "bytes */{size}"),
+        }
     }
 }
 

@@ -16,9 +16,13 @@ type Inner = Pin<Box<dyn AsyncBufRead + Send + Sync>>;
 /// An S3 object body as `AsyncRead` and `AsyncBufRead`.
 ///
 /// Reads go through the SDK's own `ByteStream::into_async_read`. What this adds: errors
-/// carry a [`BodyError`] (the byte offset and the SDK's whole error chain, with the SDK's
-/// I/O error kind kept), and a body that ends short of its announced length fails with
+/// carry a [`BodyError`] (the byte offset, with the SDK's error as its source and the SDK's
+/// I/O error kind kept), and a body that ends short of its known length fails with
 /// [`UnexpectedEof`](io::ErrorKind::UnexpectedEof) instead of a clean end of file.
+///
+/// Make it from the SDK's output (`BodyReader::from(output)`, feature `sdk`), which takes the
+/// length from `Content-Length`; [`new`](Self::new) cannot tell a `GetObject` body that ends
+/// short from a complete one, as for [`BodyStream::new`](crate::BodyStream::new).
 ///
 /// ```
 /// use aws_smithy_types::byte_stream::ByteStream;
@@ -49,8 +53,9 @@ impl fmt::Debug for BodyReader {
 }
 
 impl BodyReader {
-    /// Reads `body`. If its size hint is exact, that length is checked at the end; see
-    /// [`with_expected_len`](Self::with_expected_len) to give it.
+    /// Reads `body`, checking its length at the end only if its size hint is exact (a
+    /// `GetObject` body's is not: use `BodyReader::from(output)` or
+    /// [`with_expected_len`](Self::with_expected_len)).
     pub fn new(body: ByteStream) -> Self {
         BodyReader::with_expected_len(body, None)
     }
@@ -70,6 +75,15 @@ impl BodyReader {
     }
 }
 
+#[cfg(feature = "sdk")]
+impl From<aws_sdk_s3::operation::get_object::GetObjectOutput> for BodyReader {
+    /// The body of a `GetObject` answer, checked against its `Content-Length`.
+    fn from(output: aws_sdk_s3::operation::get_object::GetObjectOutput) -> Self {
+        let len = output.content_length();
+        BodyReader::with_expected_len(output.body, len)
+    }
+}
+
 /// The SDK reader's error as an `io::Error` carrying a [`BodyError`].
 fn map_error(e: io::Error, delivered: u64) -> io::Error {
     if !e
@@ -84,7 +98,7 @@ fn map_error(e: io::Error, delivered: u64) -> io::Error {
         .map(|inner| inner.downcast::<ByteStreamError>())
     {
         Some(Ok(sdk)) => {
-            let body = BodyError::new(BodyErrorKind::Source(*sdk), delivered);
+            let body = BodyError::from_sdk(*sdk, delivered);
             let kind = crate::error::io_kind(&body).unwrap_or(kind);
             io::Error::new(kind, body)
         }

@@ -87,8 +87,9 @@ impl UploadError {
 impl fmt::Display for UploadError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.kind {
-            UploadErrorKind::Source(e) => {
-                write!(f, "upload body failed after {} bytes: {e}", self.sent)
+            // The cause is the source.
+            UploadErrorKind::Source(_) => {
+                write!(f, "upload body failed after {} bytes", self.sent)
             }
             UploadErrorKind::Length {
                 expected,

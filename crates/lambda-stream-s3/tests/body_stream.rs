@@ -87,12 +87,11 @@ async fn errors_keep_the_chain_and_the_offset() {
     assert_eq!(items.len(), 3);
     let e = items[2].as_ref().unwrap_err();
     assert_eq!(e.delivered(), 11);
-    // The SDK's own message is only "streaming error"; the chain says what happened.
-    assert_eq!(
-        e.to_string(),
-        "S3 object body failed after 11 bytes: peer reset"
-    );
-    assert!(std::error::Error::source(e).is_some());
+    // This layer says what failed and where; the cause comes from `source()`, once.
+    assert_eq!(e.to_string(), "S3 object body failed after 11 bytes");
+    let chain = lambda_stream_testkit::errors::chain(e);
+    assert!(chain.ends_with(": peer reset"), "{chain}");
+    assert_eq!(chain.matches("peer reset").count(), 1, "{chain}");
 
     let mut reader = BodyReader::new(body(11, true));
     let mut text = Vec::new();
@@ -102,10 +101,12 @@ async fn errors_keep_the_chain_and_the_offset() {
         std::io::ErrorKind::ConnectionReset,
         "the SDK's I/O error kind is kept"
     );
+    let body_error = e.get_ref().expect("a BodyError inside");
     assert_eq!(
-        e.to_string(),
-        "S3 object body failed after 11 bytes: peer reset"
+        body_error.to_string(),
+        "S3 object body failed after 11 bytes"
     );
+    assert!(lambda_stream_testkit::errors::chain(body_error).ends_with(": peer reset"));
     assert_eq!(reader.consumed(), 11);
 }
 

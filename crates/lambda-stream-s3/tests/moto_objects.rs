@@ -30,7 +30,8 @@ async fn reference_sizes_round_trip_byte_exact() {
             .send()
             .await
             .unwrap();
-        let body = BodyStream::with_expected_len(output.body, output.content_length);
+        // The safe constructor: the length comes from Content-Length.
+        let body = BodyStream::from(output);
         assert_eq!(body.expected_len(), Some(size as u64));
         let (bytes, sizes) = common::collect(body).await.unwrap();
         assert!(bytes == data[..], "{} differs", megabytes(size));
@@ -54,7 +55,7 @@ async fn reference_sizes_round_trip_byte_exact() {
             .await
             .unwrap();
         let mut read = Vec::new();
-        BodyReader::new(output.body)
+        BodyReader::from(output)
             .read_to_end(&mut read)
             .await
             .unwrap();
@@ -150,7 +151,10 @@ async fn conditional_requests_come_back_as_304_and_412() {
     assert_eq!(status, StatusCode::PRECONDITION_FAILED);
     let (status, _, body) = get(&client, "cond", &[(header::IF_MATCH, &etag)]).await;
     assert_eq!((status, body.len()), (StatusCode::OK, 1000));
+    // A date in the future is ignored (RFC 9110, 13.1.3), whatever moto_server says.
     let (status, _, _) = get(&client, "cond", &[(header::IF_MODIFIED_SINCE, &future)]).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _, _) = get(&client, "cond", &[(header::IF_MODIFIED_SINCE, &modified)]).await;
     assert_eq!(status, StatusCode::NOT_MODIFIED);
     let (status, _, _) = get(&client, "cond", &[(header::IF_MODIFIED_SINCE, &past)]).await;
     assert_eq!(status, StatusCode::OK);
@@ -257,7 +261,10 @@ async fn missing_keys_and_buckets_are_errors_with_a_status() {
         (e.kind(), e.status()),
         (GetErrorKind::Unreachable, StatusCode::BAD_GATEWAY)
     );
-    assert!(e.to_string().contains("S3 unreachable: "), "{e}");
+    assert_eq!(e.to_string(), "GetObject s3://objects/k: S3 did not answer");
+    let chain = lambda_stream_testkit::errors::chain(&e);
+    assert!(chain.contains("Connection refused"), "{chain}");
+    lambda_stream_testkit::errors::assert_says_each_thing_once(&e);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -315,4 +322,83 @@ async fn uploads_check_their_length() {
         .collect()
         .await;
     assert!(collected.concat() == data[..]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keys_arrive_percent_encoded_and_are_decoded_once() {
+    let (_moto, client) = common::moto_with_bucket(BUCKET).await;
+    // (key as stored, path as a client sends it)
+    let keys = [
+        ("with space.txt", "/with%20space.txt"),
+        ("ü/naïve.txt", "/%C3%BC/na%C3%AFve.txt"),
+        ("100%25.txt", "/100%2525.txt"),
+        ("a+b.txt", "/a+b.txt"),
+    ];
+    for (i, (key, path)) in keys.iter().enumerate() {
+        let data = pattern(100 + i);
+        common::put(&client, BUCKET, key, &data).await;
+        let request = http::Request::get(*path).body(()).unwrap();
+        let object = ObjectRequest::from_http(BUCKET, &request).unwrap();
+        assert_eq!(object.key(), *key);
+        let response = get_object(&client, &object, &MetadataOptions::default())
+            .await
+            .unwrap_or_else(|e| panic!("{key}: {e}"));
+        let (_, body) = response.into_body_stream();
+        assert!(common::collect(body).await.unwrap().0 == data[..], "{key}");
+    }
+    let long = format!("/{}", "k".repeat(1100));
+    let request = http::Request::get(long).body(()).unwrap();
+    let refused = ObjectRequest::from_http(BUCKET, &request).unwrap_err();
+    assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
+    assert!(refused.to_string().contains("1100 bytes"), "{refused}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn head_answers_the_get_headers_without_a_body() {
+    let (_moto, client) = common::moto_with_bucket(BUCKET).await;
+    common::put(&client, BUCKET, "headed", &pattern(5000)).await;
+    let get = get_object(
+        &client,
+        &ObjectRequest::new(BUCKET, "headed"),
+        &MetadataOptions::default(),
+    )
+    .await
+    .unwrap();
+    let request = http::Request::head("/headed").body(()).unwrap();
+    let head = ObjectRequest::from_http(BUCKET, &request).unwrap();
+    let head = get_object(&client, &head, &MetadataOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(head.status(), StatusCode::OK);
+    assert_eq!(head.parts().headers, get.parts().headers);
+    assert!(!head.has_body());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_object_over_the_budget_is_refused_before_its_first_byte() {
+    let (_moto, client) = common::moto_with_bucket(BUCKET).await;
+    common::put(&client, BUCKET, "big", &pattern(300_000)).await;
+    let request = ObjectRequest::new(BUCKET, "big").max_body_len(200_000);
+    let e = get_object(&client, &request, &MetadataOptions::default())
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (e.kind(), e.status()),
+        (
+            GetErrorKind::TooLarge {
+                len: 300_000,
+                limit: 200_000
+            },
+            StatusCode::PAYLOAD_TOO_LARGE
+        )
+    );
+    // A range within the budget is served.
+    let request = request.range(lambda_stream_s3::ByteRange::FromTo {
+        first: 0,
+        last: 199_999,
+    });
+    let response = get_object(&client, &request, &MetadataOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::PARTIAL_CONTENT);
 }

@@ -10,7 +10,7 @@ use lambda_stream_s3::{
     get_object,
 };
 use lambda_stream_testkit::data::{REFERENCE_SIZES, pattern};
-use lambda_stream_testkit::servers::{Fault, FaultyProxy, Moto};
+use lambda_stream_testkit::servers::{Fault, FaultyProxy, Moto, Requests};
 
 const BUCKET: &str = "resume";
 
@@ -114,6 +114,62 @@ async fn an_object_overwritten_before_the_resume_fails_and_says_so() {
     assert_eq!(e.delivered(), cut);
     assert!(e.to_string().contains("not mixing two versions"), "{e}");
     assert!(body.next().await.is_none());
+}
+
+/// The hostile case: a server that ignores `If-Match` (the proxy strips it) and an object
+/// replaced between the cut and the resume, by one of the same size and by a longer one.
+/// The resumed response is the new object's; it must end the body with `ObjectChanged`,
+/// never splice it onto the old one's bytes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_ignoring_if_match_cannot_splice_two_versions() {
+    let (moto, direct) = common::moto_with_bucket(BUCKET).await;
+    let size = REFERENCE_SIZES[0];
+    let cut = 50_000u64;
+    for (case, replacement) in [
+        (
+            "same size",
+            pattern(size)
+                .slice(1..)
+                .to_vec()
+                .into_iter()
+                .chain([7u8])
+                .collect::<Vec<u8>>(),
+        ),
+        ("longer", pattern(size + 1000).to_vec()),
+    ] {
+        let key = format!("spliced-{}", replacement.len());
+        let original = pattern(size);
+        common::put(&direct, BUCKET, &key, &original).await;
+        let proxy = FaultyProxy::start_with(
+            moto.addr(),
+            vec![Fault::CutAfter(cut)],
+            Requests::StripConditionals,
+        )
+        .await
+        .unwrap();
+        let client = lambda_stream_testkit::servers::s3_client(&proxy.endpoint());
+        let request = ObjectRequest::new(BUCKET, &key);
+        let response = get_object(&client, &request, &MetadataOptions::default())
+            .await
+            .unwrap();
+        let (_, mut body) = response.into_resumable(client, quick());
+        let mut delivered = Vec::new();
+        while (delivered.len() as u64) < cut {
+            delivered.extend_from_slice(&body.next().await.unwrap().unwrap());
+        }
+        common::put(&direct, BUCKET, &key, &replacement.into()).await;
+        let (rest, error) = until_error(&mut body).await;
+        assert!(rest.is_empty(), "{case}: not one byte of the new version");
+        let e = error.unwrap_or_else(|| panic!("{case}: a clean end of a spliced body"));
+        let BodyErrorKind::ObjectChanged { found, .. } = e.kind() else {
+            panic!("{case}: {e}");
+        };
+        println!("{case}: {e}");
+        assert!(found.starts_with("ETag "), "{case}: {found}");
+        assert_eq!(e.delivered(), cut);
+        assert!(delivered == original[..cut as usize]);
+        assert!(body.next().await.is_none());
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

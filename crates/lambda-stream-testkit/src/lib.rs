@@ -7,6 +7,7 @@
 //! - [`heap::measure`]: peak heap bytes and allocations of a piece of code (this crate
 //!   installs a counting global allocator).
 //! - [`data`]: deterministic object contents and the reference sizes.
+//! - [`errors`]: error chains, and a check that each error says its own thing once.
 //! - `paced` (feature `paced`): a source paced like a network response, as S3 sends.
 //! - [`strategy`]: proptest strategies for chunkings.
 //! - `servers` (feature `servers`): `moto_server` and a connection-breaking proxy on
@@ -20,6 +21,7 @@
 )]
 
 pub mod data;
+pub mod errors;
 pub mod heap;
 #[cfg(feature = "paced")]
 pub mod paced;

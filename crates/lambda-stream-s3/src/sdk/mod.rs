@@ -1,9 +1,24 @@
 //! With feature `sdk`: answering HTTP requests from S3 objects.
+//!
+//! - `request`: [`ObjectRequest`], from an HTTP request.
+//! - `conditional`: [`Conditions`], evaluated here per RFC 9110.
+//! - `get`: [`get_object`], which fetches and answers.
+//! - `metadata`, `response`: [`ObjectResponse`] and its headers.
+//! - `error`: [`GetError`], and the one classification of `GetObject` failures.
+//! - `resume`: [`ResumableBody`].
 
+mod conditional;
+mod error;
 mod get;
 mod metadata;
+mod request;
+mod response;
 mod resume;
 
-pub use get::{GetError, GetErrorKind, ObjectRequest, ObjectResponse, get_object};
+pub use conditional::{Conditions, Evaluation, Validators};
+pub use error::{GetError, GetErrorKind};
+pub use get::get_object;
 pub use metadata::{MetadataError, MetadataOptions, response_parts};
+pub use request::{MAX_KEY_LEN, ObjectRequest, RequestError};
+pub use response::ObjectResponse;
 pub use resume::{ResumableBody, ResumePolicy};

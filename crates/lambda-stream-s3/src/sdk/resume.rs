@@ -1,4 +1,5 @@
-//! `ResumableBody`: an object body that picks up where a broken connection left it.
+//! `ResumableBody`: an object body that picks up where a broken connection left it, and
+//! never from another object.
 
 use std::fmt;
 use std::future::Future;
@@ -7,17 +8,34 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use aws_sdk_s3::Client;
-use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_s3::error::SdkError;
 use aws_sdk_s3::operation::get_object::{GetObjectError, GetObjectOutput};
 use aws_sdk_s3::types::ChecksumMode;
 use bytes::Bytes;
 use futures_core::stream::{FusedStream, Stream};
 use sync_wrapper::SyncWrapper;
 
+use super::error::{Failure, classify};
+use super::response::ObjectIdentity;
 use crate::BodyStream;
 use crate::error::{BodyError, BodyErrorKind};
+use crate::range::ContentRange;
 
 /// How a [`ResumableBody`] retries.
+///
+/// ```
+/// use std::time::Duration;
+/// use lambda_stream_s3::ResumePolicy;
+///
+/// let patient = ResumePolicy {
+///     max_attempts: 10,
+///     initial_backoff: Duration::from_millis(100),
+///     max_backoff: Duration::from_secs(5),
+/// };
+/// assert_eq!(ResumePolicy::default().max_attempts, 5);
+/// assert_eq!(ResumePolicy::disabled().max_attempts, 0);
+/// # let _ = patient;
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ResumePolicy {
     /// Resume attempts allowed over the whole body (each failed request counts too).
@@ -59,21 +77,6 @@ impl ResumePolicy {
     }
 }
 
-/// The object a resume must find again.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct ObjectIdentity {
-    pub(crate) bucket: String,
-    pub(crate) key: String,
-    pub(crate) etag: String,
-    /// Set for versioned buckets: resumes then read that very version.
-    pub(crate) version_id: Option<String>,
-    /// Object offset of the first byte of the body.
-    pub(crate) first: u64,
-    /// Object offset of the last byte of the body, inclusive.
-    pub(crate) last: u64,
-    pub(crate) checksum: bool,
-}
-
 type Request = SyncWrapper<
     Pin<Box<dyn Future<Output = Result<GetObjectOutput, SdkError<GetObjectError>>> + Send>>,
 >;
@@ -85,27 +88,52 @@ enum State {
     Done,
 }
 
+/// What it takes to resume: the object to find again, how, and how often so far.
+struct Resume {
+    client: Client,
+    identity: ObjectIdentity,
+    policy: ResumePolicy,
+    attempts: u32,
+}
+
 /// An S3 object body that, when its connection breaks or it ends short, asks for the rest
 /// (`Range: bytes=<next>-<last>`, pinned with `If-Match: <etag>`, and the version id in a
 /// versioned bucket) and carries on, so the consumer sees one seamless body.
 ///
-/// - It checks that each resume starts at the very next byte (`Content-Range`), so no
-///   byte is repeated or skipped, and counts bytes against the range of the first answer.
-/// - If the object was overwritten or deleted meanwhile, the `If-Match` fails and the body
-///   ends with [`BodyErrorKind::ObjectChanged`]: two versions are never mixed.
+/// - Every resumed response is held to the first one's identity, whatever the server did
+///   with `If-Match` (some S3-compatible servers ignore it): the same ETag, the same total
+///   size in `Content-Range`, the same Last-Modified and version id where there were
+///   ones, and bytes from the very next offset. Anything else ends the body with
+///   [`BodyErrorKind::ObjectChanged`] (or `ResumeOffset`): two versions are never mixed.
 /// - Attempts are bounded by [`ResumePolicy`], with exponential backoff; when they run out
 ///   it ends with [`BodyErrorKind::RetriesExhausted`], never with a clean end.
 /// - A checksum mismatch is not resumed (every byte was delivered already, and a new
 ///   request cannot change the bytes sent), nor are errors a retry cannot fix.
+/// - Each resume is logged (`tracing`, target `lambda_stream_s3`, at info), and so is a
+///   failure that ends the body (at warn).
 ///
 /// It is `Send`, `Sync` and `Unpin`, and fused. Made by
-/// [`ObjectResponse::into_resumable`](crate::ObjectResponse::into_resumable).
+/// [`ObjectResponse::into_resumable`](crate::ObjectResponse::into_resumable):
+///
+/// ```no_run
+/// # async fn example(client: aws_sdk_s3::Client) -> Result<(), Box<dyn std::error::Error>> {
+/// use futures_util::TryStreamExt;
+/// use lambda_stream_s3::{MetadataOptions, ObjectRequest, ResumePolicy, get_object};
+///
+/// let request = ObjectRequest::new("my-bucket", "videos/clip.mp4");
+/// let answer = get_object(&client, &request, &MetadataOptions::default()).await?;
+/// let (parts, mut body) = answer.into_resumable(client, ResumePolicy::default());
+/// let mut received = 0;
+/// while let Some(chunk) = body.try_next().await? {
+///     received += chunk.len();
+/// }
+/// println!("{}: {received} bytes after {} resumes", parts.status, body.attempts());
+/// # Ok(())
+/// # }
+/// ```
 pub struct ResumableBody {
-    client: Option<Client>,
-    identity: Option<ObjectIdentity>,
-    policy: ResumePolicy,
+    resume: Option<Resume>,
     delivered: u64,
-    attempts: u32,
     state: State,
 }
 
@@ -118,12 +146,12 @@ impl fmt::Debug for ResumableBody {
             State::Done => "done",
         };
         f.debug_struct("ResumableBody")
-            .field("identity", &self.identity)
-            .field("policy", &self.policy)
+            .field("identity", &self.resume.as_ref().map(|r| &r.identity))
+            .field("policy", &self.resume.as_ref().map(|r| r.policy))
             .field("delivered", &self.delivered)
-            .field("attempts", &self.attempts)
+            .field("attempts", &self.attempts())
             .field("state", &state)
-            .finish_non_exhaustive()
+            .finish()
     }
 }
 
@@ -135,11 +163,13 @@ impl ResumableBody {
         policy: ResumePolicy,
     ) -> Self {
         ResumableBody {
-            client: Some(client),
-            identity: Some(identity),
-            policy,
+            resume: Some(Resume {
+                client,
+                identity,
+                policy,
+                attempts: 0,
+            }),
             delivered: 0,
-            attempts: 0,
             state: State::Streaming(body),
         }
     }
@@ -148,11 +178,8 @@ impl ResumableBody {
     /// an ETag).
     pub(crate) fn finished(body: BodyStream) -> Self {
         ResumableBody {
-            client: None,
-            identity: None,
-            policy: ResumePolicy::disabled(),
+            resume: None,
             delivered: 0,
-            attempts: 0,
             state: State::Streaming(body),
         }
     }
@@ -164,46 +191,55 @@ impl ResumableBody {
 
     /// Resume attempts made so far.
     pub fn attempts(&self) -> u32 {
-        self.attempts
+        self.resume.as_ref().map_or(0, |r| r.attempts)
     }
 
-    /// What to do about `error`, the failure of the current body or request.
-    /// Object offset of the next byte to deliver.
-    fn next_offset(&self) -> u64 {
-        self.identity.as_ref().map_or(0, |id| id.first) + self.delivered
-    }
-
+    /// What to do about `error`, the failure of the current body or request: wait and
+    /// resume (`None`), or end with the returned error.
     fn after_failure(&mut self, error: BodyError) -> Option<BodyError> {
-        let can_resume = self.identity.is_some() && error.is_transient();
-        if !can_resume {
-            return Some(error);
-        }
-        if self.attempts >= self.policy.max_attempts {
-            if self.policy.max_attempts == 0 {
-                return Some(error);
+        let delivered = self.delivered;
+        let Some(resume) = self.resume.as_mut().filter(|_| error.is_transient()) else {
+            return Some(logged(error, self.resume.as_ref()));
+        };
+        if resume.attempts >= resume.policy.max_attempts {
+            if resume.policy.max_attempts == 0 {
+                return Some(logged(error, Some(resume)));
             }
             let kind = BodyErrorKind::RetriesExhausted {
-                attempts: self.attempts,
+                attempts: resume.attempts,
                 last: Box::new(error),
             };
-            return Some(BodyError::new(kind, self.delivered));
+            return Some(logged(BodyError::new(kind, delivered), Some(resume)));
         }
-        self.attempts += 1;
-        let wait = self.policy.backoff(self.attempts);
+        resume.attempts += 1;
+        let wait = resume.policy.backoff(resume.attempts);
+        let id = &resume.identity;
+        tracing::info!(
+            target: "lambda_stream_s3",
+            bucket = %id.bucket,
+            key = %id.key,
+            offset = id.first + delivered,
+            attempt = resume.attempts,
+            wait_ms = wait.as_millis() as u64,
+            error = %error,
+            "resuming the S3 object body"
+        );
         self.state = State::Waiting(Box::pin(tokio::time::sleep(wait)), error);
         None
     }
 
     fn request(&self) -> Option<Request> {
-        let (client, identity) = (self.client.clone()?, self.identity.as_ref()?);
-        let mut get = client
+        let resume = self.resume.as_ref()?;
+        let id = &resume.identity;
+        let mut get = resume
+            .client
             .get_object()
-            .bucket(&identity.bucket)
-            .key(&identity.key)
-            .range(format!("bytes={}-{}", self.next_offset(), identity.last))
-            .if_match(&identity.etag)
-            .set_version_id(identity.version_id.clone());
-        if identity.checksum {
+            .bucket(&id.bucket)
+            .key(&id.key)
+            .range(format!("bytes={}-{}", id.first + self.delivered, id.last))
+            .if_match(&id.etag)
+            .set_version_id(id.version_id.clone());
+        if id.checksum {
             get = get.checksum_mode(ChecksumMode::Enabled);
         }
         Some(SyncWrapper::new(Box::pin(get.send())))
@@ -216,51 +252,89 @@ impl ResumableBody {
         last: BodyError,
     ) -> Result<BodyStream, BodyError> {
         let delivered = self.delivered;
-        let etag = self
-            .identity
-            .as_ref()
-            .map(|i| i.etag.clone())
-            .unwrap_or_default();
+        let Some(resume) = &self.resume else {
+            return Err(last);
+        };
+        let id = &resume.identity;
+        let changed = |found: String| {
+            BodyError::new(
+                BodyErrorKind::ObjectChanged {
+                    etag: id.etag.clone(),
+                    found,
+                },
+                delivered,
+            )
+        };
         match response {
             Ok(output) => {
-                let range = output.content_range().map(str::to_owned);
-                match range.as_deref().and_then(super::get::parse_content_range) {
-                    Some((first, _, _)) if first == self.next_offset() => {
-                        let length = output.content_length();
-                        Ok(BodyStream::with_expected_len(output.body, length))
+                // Held to the first answer's identity, whatever the server did with If-Match.
+                if let Some(found) = id.mismatch(&output) {
+                    return Err(changed(found));
+                }
+                let next = id.first + delivered;
+                match output.content_range().and_then(ContentRange::parse) {
+                    Some(ContentRange::Satisfied { first, last, .. })
+                        if first == next && last == id.last =>
+                    {
+                        Ok(BodyStream::from(output))
                     }
                     _ => {
                         let kind = BodyErrorKind::ResumeOffset {
-                            asked: self.next_offset(),
-                            content_range: range,
+                            asked: next,
+                            content_range: output.content_range().map(str::to_owned),
                         };
                         Err(BodyError::new(kind, delivered))
                     }
                 }
             }
-            Err(SdkError::ServiceError(ctx)) => {
-                let status = ctx.raw().status().as_u16();
-                let code = ctx.err().code().map(str::to_owned);
-                match (status, code.as_deref()) {
-                    (412, _)
-                    | (_, Some("PreconditionFailed"))
-                    | (_, Some("NoSuchKey"))
-                    | (404, _) => Err(BodyError::new(
-                        BodyErrorKind::ObjectChanged { etag },
-                        delivered,
-                    )),
-                    (500..=599, _) => Err(last),
-                    _ => {
-                        let kind =
-                            BodyErrorKind::ResumeRequest(Box::new(SdkError::ServiceError(ctx)));
-                        Err(BodyError::new(kind, delivered))
-                    }
+            Err(e) => match classify(e) {
+                Failure::PreconditionFailed => {
+                    Err(changed("no object with that ETag (412)".to_owned()))
                 }
-            }
-            // Connection failures and timeouts: worth another attempt.
-            Err(_) => Err(last),
+                Failure::NoSuchKey => Err(changed("no object at that key".to_owned())),
+                // Connection failures, timeouts and 5xx: worth another attempt.
+                Failure::Unreachable(_) => Err(last),
+                Failure::Service { status, .. } if status >= 500 => Err(last),
+                Failure::Service { error, .. } => Err(BodyError::new(
+                    BodyErrorKind::ResumeRequest(error),
+                    delivered,
+                )),
+                Failure::InvalidRange => Err(changed(format!(
+                    "no byte {} (416): a shorter object",
+                    id.first + delivered
+                ))),
+                Failure::AccessDenied => Err(BodyError::new(
+                    BodyErrorKind::ResumeRequest("S3 denied access (403)".into()),
+                    delivered,
+                )),
+                Failure::NoSuchBucket => Err(changed("no such bucket".to_owned())),
+                Failure::NotModified { .. } => Err(BodyError::new(
+                    BodyErrorKind::ResumeRequest(
+                        "S3 answered 304 to a request without such a condition".into(),
+                    ),
+                    delivered,
+                )),
+            },
         }
     }
+}
+
+/// `error`, logged as the end of the body.
+fn logged(error: BodyError, resume: Option<&Resume>) -> BodyError {
+    match resume {
+        Some(r) => tracing::warn!(
+            target: "lambda_stream_s3",
+            bucket = %r.identity.bucket,
+            key = %r.identity.key,
+            attempts = r.attempts,
+            error = %error,
+            "the S3 object body failed"
+        ),
+        None => {
+            tracing::warn!(target: "lambda_stream_s3", error = %error, "the S3 object body failed")
+        }
+    }
+    error
 }
 
 impl Stream for ResumableBody {
@@ -283,10 +357,10 @@ impl Stream for ResumableBody {
                         return Poll::Ready(Some(Ok(chunk)));
                     }
                     Poll::Ready(Some(Err(e))) => e.rebased(this.delivered),
-                    Poll::Ready(None) => match &this.identity {
+                    Poll::Ready(None) => match &this.resume {
                         // Ended short of the range of the first answer.
-                        Some(id) if id.first + this.delivered != id.last + 1 => {
-                            let expected = id.last + 1 - id.first;
+                        Some(r) if r.identity.first + this.delivered != r.identity.last + 1 => {
+                            let expected = r.identity.last + 1 - r.identity.first;
                             BodyError::new(BodyErrorKind::Truncated { expected }, this.delivered)
                         }
                         _ => return Poll::Ready(None),

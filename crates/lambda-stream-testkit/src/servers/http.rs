@@ -59,6 +59,15 @@ pub const IDLE_LIMIT: Duration = Duration::from_secs(10);
 ///
 /// A malformed URL or status line, or a connection that fails before the headers.
 pub async fn get(url: &str, headers: &[(&str, &str)]) -> io::Result<Received> {
+    request("GET", url, headers).await
+}
+
+/// `method url` with `headers`, as [`get`] does it. A `HEAD` response ends with its head.
+///
+/// # Errors
+///
+/// As [`get`].
+pub async fn request(method: &str, url: &str, headers: &[(&str, &str)]) -> io::Result<Received> {
     let rest = url
         .strip_prefix("http://")
         .ok_or_else(|| io::Error::other("expected an http:// URL"))?;
@@ -66,7 +75,7 @@ pub async fn get(url: &str, headers: &[(&str, &str)]) -> io::Result<Received> {
         .split_once('/')
         .map_or((rest, "/".to_owned()), |(h, p)| (h, format!("/{p}")));
     let mut stream = TcpStream::connect(host).await?;
-    let mut request = format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n");
+    let mut request = format!("{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n");
     for (name, value) in headers {
         request.push_str(&format!("{name}: {value}\r\n"));
     }
@@ -124,7 +133,7 @@ pub async fn get(url: &str, headers: &[(&str, &str)]) -> io::Result<Received> {
         .any(|(n, v)| n == "transfer-encoding" && v.eq_ignore_ascii_case("chunked"));
     let rest = &raw[end..];
     // 1xx, 204 and 304 responses end with their head (RFC 9112, section 6.3).
-    let bodyless = matches!(status, 100..=199 | 204 | 304);
+    let bodyless = matches!(status, 100..=199 | 204 | 304) || method == "HEAD";
     let (body, trailers, complete) = if bodyless {
         (rest.to_vec(), Vec::new(), rest.is_empty())
     } else if chunked {

@@ -14,7 +14,7 @@ mod s3;
 
 pub use cargo_lambda::CargoLambda;
 pub use moto::Moto;
-pub use proxy::{Fault, FaultyProxy};
+pub use proxy::{Fault, FaultyProxy, Requests};
 #[cfg(feature = "runtime-api")]
 pub use runtime_api::RuntimeApi;
 #[cfg(feature = "s3")]

@@ -22,6 +22,20 @@ pub enum Fault {
     CorruptAt(u64),
 }
 
+/// What the proxy does to requests on their way to the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Requests {
+    /// Passed through untouched.
+    #[default]
+    Untouched,
+    /// `If-Match`, `If-None-Match`, `If-Modified-Since`, `If-Unmodified-Since` and
+    /// `If-Range` removed from every request head, as an S3-compatible server that ignores
+    /// conditions effectively does. Requests must be body-less (`GET`, `HEAD`) or say their
+    /// `Content-Length`.
+    StripConditionals,
+}
+
 /// A proxy on a free 127.0.0.1 port in front of `upstream`. Connection `i` (in accept
 /// order) gets `faults[i]`; later ones pass untouched. Dropping it stops the listener and
 /// every connection.
@@ -41,6 +55,19 @@ impl FaultyProxy {
     ///
     /// If no port can be bound.
     pub async fn start(upstream: SocketAddr, faults: Vec<Fault>) -> io::Result<FaultyProxy> {
+        FaultyProxy::start_with(upstream, faults, Requests::Untouched).await
+    }
+
+    /// Starts the proxy, doing `requests` to every request.
+    ///
+    /// # Errors
+    ///
+    /// If no port can be bound.
+    pub async fn start_with(
+        upstream: SocketAddr,
+        faults: Vec<Fault>,
+        requests: Requests,
+    ) -> io::Result<FaultyProxy> {
         let listener = TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0))).await?;
         let addr = listener.local_addr()?;
         let connections = Arc::new(AtomicUsize::new(0));
@@ -53,7 +80,7 @@ impl FaultyProxy {
                 let fault = faults.get(index).copied().unwrap_or(Fault::None);
                 tasks.spawn(async move {
                     if let Ok(server) = TcpStream::connect(upstream).await {
-                        let _ = relay(client, server, fault).await;
+                        let _ = relay(client, server, fault, requests).await;
                     }
                 });
             }
@@ -82,11 +109,83 @@ impl Drop for FaultyProxy {
     }
 }
 
-async fn relay(client: TcpStream, server: TcpStream, fault: Fault) -> io::Result<()> {
+/// Copies requests from `from` to `to`, removing conditional headers from each head.
+async fn strip_conditionals(
+    from: &mut tokio::net::tcp::OwnedReadHalf,
+    to: &mut tokio::net::tcp::OwnedWriteHalf,
+) -> io::Result<()> {
+    const STRIPPED: [&str; 5] = [
+        "if-match",
+        "if-none-match",
+        "if-modified-since",
+        "if-unmodified-since",
+        "if-range",
+    ];
+    let mut pending = Vec::new();
+    let mut buf = vec![0u8; 16 * 1024];
+    loop {
+        // A whole head, then its body (by Content-Length), then the next request.
+        let end = loop {
+            if let Some(end) = pending.windows(4).position(|w| w == b"\r\n\r\n") {
+                break end + 4;
+            }
+            let n = from.read(&mut buf).await?;
+            if n == 0 {
+                return Ok(());
+            }
+            pending.extend_from_slice(&buf[..n]);
+        };
+        let head = String::from_utf8_lossy(&pending[..end]).into_owned();
+        let mut length = 0usize;
+        let mut kept = String::with_capacity(head.len());
+        for line in head.split_inclusive("\r\n") {
+            let name = line
+                .split(':')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase();
+            if name == "content-length" {
+                length = line
+                    .split_once(':')
+                    .and_then(|(_, v)| v.trim().parse().ok())
+                    .unwrap_or(0);
+            }
+            if !STRIPPED.contains(&name.as_str()) {
+                kept.push_str(line);
+            }
+        }
+        to.write_all(kept.as_bytes()).await?;
+        pending.drain(..end);
+        while pending.len() < length {
+            let n = from.read(&mut buf).await?;
+            if n == 0 {
+                return Ok(());
+            }
+            pending.extend_from_slice(&buf[..n]);
+        }
+        to.write_all(&pending[..length]).await?;
+        pending.drain(..length);
+    }
+}
+
+async fn relay(
+    client: TcpStream,
+    server: TcpStream,
+    fault: Fault,
+    rewrite: Requests,
+) -> io::Result<()> {
     let (mut client_read, mut client_write) = client.into_split();
     let (mut server_read, mut server_write) = server.into_split();
     let requests = async {
-        let _ = tokio::io::copy(&mut client_read, &mut server_write).await;
+        let _ = match rewrite {
+            Requests::Untouched => tokio::io::copy(&mut client_read, &mut server_write)
+                .await
+                .map(drop),
+            Requests::StripConditionals => {
+                strip_conditionals(&mut client_read, &mut server_write).await
+            }
+        };
         let _ = server_write.shutdown().await;
     };
     let responses = async {

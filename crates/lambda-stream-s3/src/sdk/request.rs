@@ -1,0 +1,307 @@
+//! `ObjectRequest`: what to fetch, and the HTTP request it comes from.
+
+use std::fmt;
+
+use aws_smithy_types::date_time::DateTime;
+use http::{HeaderMap, Method, StatusCode};
+
+use super::conditional::Conditions;
+use crate::range::{ByteRange, RangeHeader};
+
+/// What to fetch: an object, an optional byte range, conditions, and the method (`GET`, or
+/// `HEAD` for the headers alone).
+///
+/// [`from_http`](Self::from_http) reads it all from an incoming HTTP request: the key from
+/// the path, `Range` (see [`RangeHeader`] for what is served and what is ignored), and the
+/// conditional headers (see [`Conditions`]). The conditions are forwarded to S3, which may
+/// save a transfer, but [`get_object`](crate::get_object) evaluates them itself against what
+/// S3 returns, so the answer does not depend on the server.
+///
+/// ```
+/// use lambda_stream_s3::{ByteRange, ObjectRequest, RangeHeader};
+///
+/// let request = http::Request::get("/videos/clip%20one.mp4")
+///     .header("range", "bytes=0-1023")
+///     .body(())?;
+/// let object = ObjectRequest::from_http("my-bucket", &request)?;
+/// assert_eq!(object.key(), "videos/clip one.mp4");
+/// assert_eq!(object.range_header(), Some(RangeHeader::Single(ByteRange::FromTo { first: 0, last: 1023 })));
+///
+/// let post = http::Request::post("/videos/clip.mp4").body(())?;
+/// let refused = ObjectRequest::from_http("my-bucket", &post).unwrap_err();
+/// assert_eq!(refused.status(), 405);
+/// assert_eq!(refused.allow(), Some("GET, HEAD"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct ObjectRequest {
+    pub(crate) bucket: String,
+    pub(crate) key: String,
+    pub(crate) method: Method,
+    pub(crate) range: Option<RangeHeader>,
+    pub(crate) conditions: Conditions,
+    pub(crate) version_id: Option<String>,
+    pub(crate) checksum: bool,
+    pub(crate) max_body_len: Option<u64>,
+}
+
+impl ObjectRequest {
+    /// A `GET` of the whole object `key` in `bucket`, unconditionally.
+    pub fn new(bucket: impl Into<String>, key: impl Into<String>) -> Self {
+        ObjectRequest {
+            bucket: bucket.into(),
+            key: key.into(),
+            method: Method::GET,
+            range: None,
+            conditions: Conditions::default(),
+            version_id: None,
+            checksum: false,
+            max_body_len: None,
+        }
+    }
+
+    /// The request for the object an HTTP request asks for: the key is the path without its
+    /// leading `/`, percent-decoded once (so `%20` is a space, `%25` a `%`, and `+` stays
+    /// `+`); the method must be `GET` or `HEAD`; `Range` and the conditional headers come
+    /// along ([`with_headers`](Self::with_headers)).
+    ///
+    /// # Errors
+    ///
+    /// A [`RequestError`] to answer with: `405` (with `Allow`) for another method, `400` for
+    /// an empty key, one that is not UTF-8 once decoded, or one longer than S3 allows
+    /// ([`MAX_KEY_LEN`]).
+    pub fn from_http<B>(
+        bucket: impl Into<String>,
+        request: &http::Request<B>,
+    ) -> Result<Self, RequestError> {
+        let method = request.method();
+        if method != Method::GET && method != Method::HEAD {
+            return Err(RequestError::MethodNotAllowed(method.clone()));
+        }
+        let path = request.uri().path();
+        let raw = path.strip_prefix('/').unwrap_or(path);
+        if raw.is_empty() {
+            return Err(RequestError::EmptyKey);
+        }
+        let key = percent_encoding::percent_decode_str(raw)
+            .decode_utf8()
+            .map_err(|_| RequestError::KeyNotUtf8(raw.to_owned()))?;
+        if key.len() > MAX_KEY_LEN {
+            return Err(RequestError::KeyTooLong { len: key.len() });
+        }
+        let mut object = ObjectRequest::new(bucket, key).with_headers(request.headers());
+        object.method = method.clone();
+        Ok(object)
+    }
+
+    /// Takes `Range` and the conditional headers from an incoming request.
+    #[must_use]
+    pub fn with_headers(mut self, headers: &HeaderMap) -> Self {
+        if let Some(range) = headers.get(http::header::RANGE) {
+            self.range = Some(RangeHeader::parse(range.as_bytes()));
+        }
+        self.conditions = Conditions::from_headers(headers);
+        self
+    }
+
+    /// `HEAD`: the same answer as a `GET`, without a body.
+    #[must_use]
+    pub fn head(mut self) -> Self {
+        self.method = Method::HEAD;
+        self
+    }
+
+    /// Asks for one byte range.
+    #[must_use]
+    pub fn range(mut self, range: ByteRange) -> Self {
+        self.range = Some(RangeHeader::Single(range));
+        self
+    }
+
+    /// Serve only if the object's ETag is `etag` (`412` otherwise).
+    #[must_use]
+    pub fn if_match(mut self, etag: impl AsRef<str>) -> Self {
+        self.conditions.set_if_match(etag.as_ref());
+        self
+    }
+
+    /// Answer `304` if the object's ETag is `etag`.
+    #[must_use]
+    pub fn if_none_match(mut self, etag: impl AsRef<str>) -> Self {
+        self.conditions.set_if_none_match(etag.as_ref());
+        self
+    }
+
+    /// Answer `304` unless the object changed after `time`.
+    #[must_use]
+    pub fn if_modified_since(mut self, time: DateTime) -> Self {
+        self.conditions.set_if_modified_since(time);
+        self
+    }
+
+    /// Serve only if the object did not change after `time` (`412` otherwise).
+    #[must_use]
+    pub fn if_unmodified_since(mut self, time: DateTime) -> Self {
+        self.conditions.set_if_unmodified_since(time);
+        self
+    }
+
+    /// A given version of the object.
+    #[must_use]
+    pub fn version_id(mut self, version_id: impl Into<String>) -> Self {
+        self.version_id = Some(version_id.into());
+        self
+    }
+
+    /// Asks S3 for the object's checksum and has the SDK check it. The SDK can only tell
+    /// after the last byte; see [`BodyError::is_checksum_mismatch`](crate::BodyError::is_checksum_mismatch).
+    #[must_use]
+    pub fn checksum_validation(mut self, on: bool) -> Self {
+        self.checksum = on;
+        self
+    }
+
+    /// The most body bytes the answer may carry: an object (or range) longer than this is
+    /// refused before its first byte, with a [`GetErrorKind::TooLarge`](crate::GetErrorKind::TooLarge)
+    /// error (`413`), instead of a response that would fail later. For a streamed Lambda
+    /// response: its 200 MiB budget less the prelude.
+    #[must_use]
+    pub fn max_body_len(mut self, len: u64) -> Self {
+        self.max_body_len = Some(len);
+        self
+    }
+
+    /// The bucket.
+    pub fn bucket(&self) -> &str {
+        &self.bucket
+    }
+
+    /// The key.
+    pub fn key(&self) -> &str {
+        &self.key
+    }
+
+    /// `GET` or `HEAD`.
+    pub fn method(&self) -> &Method {
+        &self.method
+    }
+
+    /// What the `Range` header asked for, if there was one.
+    pub fn range_header(&self) -> Option<RangeHeader> {
+        self.range
+    }
+
+    /// The conditions.
+    pub fn conditions(&self) -> &Conditions {
+        &self.conditions
+    }
+}
+
+/// The longest key S3 accepts, in bytes of UTF-8. Part of the S3 contract.
+pub const MAX_KEY_LEN: usize = 1024;
+
+/// An HTTP request that asks for no object this crate can serve.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RequestError {
+    /// A method other than `GET` and `HEAD`: `405`, with `Allow: GET, HEAD`.
+    MethodNotAllowed(Method),
+    /// The path names no key: `400`.
+    EmptyKey,
+    /// The path, percent-decoded, is not UTF-8: `400`.
+    KeyNotUtf8(String),
+    /// The key is longer than [`MAX_KEY_LEN`]: `400`.
+    KeyTooLong {
+        /// Its length in bytes.
+        len: usize,
+    },
+}
+
+impl RequestError {
+    /// The status to answer with.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            RequestError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+            RequestError::EmptyKey
+            | RequestError::KeyNotUtf8(_)
+            | RequestError::KeyTooLong { .. } => StatusCode::BAD_REQUEST,
+        }
+    }
+
+    /// The `Allow` header to answer a `405` with.
+    pub fn allow(&self) -> Option<&'static str> {
+        match self {
+            RequestError::MethodNotAllowed(_) => Some("GET, HEAD"),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for RequestError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RequestError::MethodNotAllowed(m) => {
+                write!(f, "method {m} not allowed: expected GET or HEAD")
+            }
+            RequestError::EmptyKey => f.write_str("no object key: expected a path /<key>"),
+            RequestError::KeyNotUtf8(raw) => {
+                write!(f, "object key {raw:?}: expected UTF-8 once percent-decoded")
+            }
+            RequestError::KeyTooLong { len } => write!(
+                f,
+                "object key of {len} bytes: expected at most {MAX_KEY_LEN}, as S3 allows"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for RequestError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(path: &str) -> Result<String, RequestError> {
+        let request = http::Request::get(path).body(()).unwrap();
+        ObjectRequest::from_http("b", &request).map(|r| r.key)
+    }
+
+    #[test]
+    fn keys_are_decoded_once() {
+        assert_eq!(key("/a%20b").unwrap(), "a b");
+        assert_eq!(key("/%C3%BC").unwrap(), "ü");
+        assert_eq!(key("/100%2525").unwrap(), "100%25");
+        assert_eq!(key("/a+b").unwrap(), "a+b");
+        assert_eq!(key("/dir/file.txt").unwrap(), "dir/file.txt");
+        assert_eq!(key("/").unwrap_err(), RequestError::EmptyKey);
+        assert_eq!(key("/%FF").unwrap_err().status(), 400);
+        let long = format!("/{}", "k".repeat(1024));
+        assert_eq!(key(&long).unwrap().len(), 1024);
+        let too_long = format!("/{}", "k".repeat(1100));
+        assert_eq!(
+            key(&too_long).unwrap_err(),
+            RequestError::KeyTooLong { len: 1100 }
+        );
+    }
+
+    #[test]
+    fn head_is_served_and_other_methods_are_refused() {
+        let head = http::Request::head("/k").body(()).unwrap();
+        assert_eq!(
+            ObjectRequest::from_http("b", &head).unwrap().method(),
+            Method::HEAD
+        );
+        for method in [Method::POST, Method::PUT, Method::DELETE, Method::OPTIONS] {
+            let request = http::Request::builder()
+                .method(method.clone())
+                .uri("/k")
+                .body(())
+                .unwrap();
+            let e = ObjectRequest::from_http("b", &request).unwrap_err();
+            assert_eq!(
+                (e.status(), e.allow()),
+                (StatusCode::METHOD_NOT_ALLOWED, Some("GET, HEAD"))
+            );
+        }
+    }
+}
