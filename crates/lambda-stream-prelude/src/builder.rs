@@ -124,11 +124,6 @@ impl Builder {
         self
     }
 
-    /// How many cookies were added so far.
-    pub(crate) fn cookie_count(&self) -> usize {
-        self.cookies.len()
-    }
-
     fn push_header(&mut self, name: &str, value: &[u8]) -> Result<(), PreludeError> {
         header::check_name(name).map_err(|problem| PreludeError::HeaderName {
             name: name.to_owned(),

@@ -77,6 +77,7 @@ pub struct PreludeDecoder {
     seen: usize,
     max_len: usize,
     policy: HopByHopPolicy,
+    strict: bool,
     state: State,
 }
 
@@ -87,16 +88,32 @@ impl Default for PreludeDecoder {
 }
 
 impl PreludeDecoder {
-    /// A decoder with the 16 KiB limit and [`HopByHopPolicy::Keep`], so the decoded prelude
-    /// reports exactly what was sent.
+    /// A lenient decoder with the 16 KiB limit and [`HopByHopPolicy::Keep`], so the
+    /// decoded prelude reports exactly what was sent.
+    ///
+    /// Lenient: it accepts any prelude a real function can send, as the Node.js runtime
+    /// writes whatever status, header name or value it is given: a status `http` can hold
+    /// (`100..=999`), any header name, any value (control bytes included). Such a prelude is
+    /// kept as it came, and is not [checked](MetadataPrelude::is_checked): it can be read,
+    /// not sent again. [`strict`](Self::strict) refuses it instead.
     pub fn new() -> Self {
         PreludeDecoder {
             json: BytesMut::new(),
             seen: 0,
             max_len: MAX_PRELUDE_LEN,
             policy: HopByHopPolicy::Keep,
+            strict: false,
             state: State::Prelude { nuls: 0 },
         }
+    }
+
+    /// Refuses, with [`DecodeErrorKind::Invalid`] at its byte offset, a prelude whose
+    /// metadata fails the checks of [`Builder::build`](crate::Builder::build): the rules
+    /// this crate's encoder follows.
+    #[must_use]
+    pub fn strict(mut self) -> Self {
+        self.strict = true;
+        self
     }
 
     /// Sets how many bytes (JSON and delimiter) may come before the body; default
@@ -116,9 +133,11 @@ impl PreludeDecoder {
 
     /// A fresh decoder with this one's configuration.
     pub(crate) fn reset(self) -> Self {
-        PreludeDecoder::new()
+        let mut fresh = PreludeDecoder::new()
             .with_max_len(self.max_len)
-            .with_hop_by_hop(self.policy)
+            .with_hop_by_hop(self.policy);
+        fresh.strict = self.strict;
+        fresh
     }
 
     /// The limit set by [`with_max_len`](Self::with_max_len).
@@ -171,10 +190,10 @@ impl PreludeDecoder {
             }) => {
                 let parsed = if self.json.is_empty() {
                     // The whole JSON is in this chunk: parse it in place.
-                    json::parse(&chunk[..json_end], self.policy)
+                    json::parse(&chunk[..json_end], self.policy, self.strict)
                 } else {
                     self.json.extend_from_slice(&chunk[..json_end]);
-                    json::parse(&self.json, self.policy)
+                    json::parse(&self.json, self.policy, self.strict)
                 };
                 self.json = BytesMut::new();
                 match parsed {

@@ -107,7 +107,12 @@ impl MetadataPrelude {
     ///
     /// [`PreludeError::TooLarge`] when the JSON and the delimiter would exceed
     /// [`MAX_PRELUDE_LEN`] (16 KiB); everything else was checked when the prelude was built.
+    /// The encoder is strict: a prelude read leniently that fails the checks (see
+    /// [`is_checked`](Self::is_checked)) is refused with the first problem.
     pub fn encode(&self, dialect: Dialect) -> Result<Bytes, PreludeError> {
+        if !self.is_checked() {
+            self.check()?;
+        }
         let mut out = Vec::with_capacity(self.estimate_len());
         let written = match dialect {
             Dialect::FunctionUrl => serde_json::to_writer(&mut out, &FunctionUrlJson(self)),
@@ -179,7 +184,7 @@ impl MetadataPrelude {
                 headers
             }
         };
-        MetadataPrelude::from_checked(self.status(), headers, self.cookies().to_vec())
+        MetadataPrelude::from_received(self.status(), headers, self.cookies().to_vec())
     }
 
     fn estimate_len(&self) -> usize {

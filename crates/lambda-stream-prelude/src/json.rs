@@ -8,27 +8,34 @@ use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visit
 use crate::builder::Builder;
 use crate::error::{DecodeError, DecodeErrorKind, PreludeError};
 use crate::header::{self, Disposition, HopByHopPolicy};
-use crate::prelude::MetadataPrelude;
+use crate::prelude::{HeaderEntry, MetadataPrelude};
 
 /// The keys a prelude may have, in every dialect.
 const KEYS: &[&str] = &["statusCode", "headers", "multiValueHeaders", "cookies"];
 
 /// Parses one prelude JSON document (`json` holds exactly the bytes before the delimiter).
 ///
-/// Semantic checks (status range, header names and values, the hop-by-hop policy) run while
-/// the JSON is read, so that a refused header is reported at its own offset.
-pub(crate) fn parse(json: &[u8], policy: HopByHopPolicy) -> Result<MetadataPrelude, DecodeError> {
+/// With `strict`, the checks of [`Builder::build`] (status range, header names and values)
+/// run while the JSON is read, so that a refused header is reported at its own offset;
+/// without, anything the JSON can say is kept (a status `http` can hold, any name, any
+/// value), as the Node.js runtime sends it. The hop-by-hop policy applies either way.
+pub(crate) fn parse(
+    json: &[u8],
+    policy: HopByHopPolicy,
+    strict: bool,
+) -> Result<MetadataPrelude, DecodeError> {
     let refused = RefCell::new(None);
     let seed = PreludeSeed {
         policy,
+        strict,
         refused: &refused,
     };
     let mut de = serde_json::Deserializer::from_slice(json);
     let result = seed
         .deserialize(&mut de)
         .and_then(|raw| de.end().map(|()| raw));
-    let builder = match result {
-        Ok(builder) => builder,
+    let read = match result {
+        Ok(read) => read,
         Err(e) => {
             let offset = offset_of(json, e.line(), e.column());
             let kind = match refused.into_inner() {
@@ -40,10 +47,61 @@ pub(crate) fn parse(json: &[u8], policy: HopByHopPolicy) -> Result<MetadataPrelu
             return Err(DecodeError::new(kind, offset));
         }
     };
-    builder
-        .hop_by_hop(policy)
-        .build()
-        .map_err(|e| DecodeError::new(DecodeErrorKind::Invalid(e), json.len()))
+    if strict {
+        let mut builder = Builder::new().status(read.status);
+        for (name, value) in read.headers {
+            builder = builder.header(name, value);
+        }
+        return builder
+            .cookies(read.cookies)
+            .hop_by_hop(policy)
+            .build()
+            .map_err(|e| DecodeError::new(DecodeErrorKind::Invalid(e), json.len()));
+    }
+    let status = http::StatusCode::from_u16(read.status).map_err(|_| {
+        DecodeError::new(
+            DecodeErrorKind::Invalid(PreludeError::Status { found: read.status }),
+            json.len(),
+        )
+    })?;
+    let mut entries: Vec<HeaderEntry> = Vec::new();
+    for (name, value) in read.headers {
+        let name = match policy.disposition(&name) {
+            Disposition::Keep => name,
+            Disposition::Rename(to) => to.to_owned(),
+            Disposition::Drop => continue,
+            Disposition::Reject => {
+                return Err(DecodeError::new(
+                    DecodeErrorKind::Invalid(PreludeError::HopByHop { name }),
+                    json.len(),
+                ));
+            }
+        };
+        match entries
+            .iter_mut()
+            .find(|e| e.name.eq_ignore_ascii_case(&name))
+        {
+            Some(entry) => entry.values.push(value),
+            None => entries.push(HeaderEntry {
+                name,
+                values: vec![value],
+            }),
+        }
+    }
+    Ok(MetadataPrelude::from_received(
+        status,
+        entries,
+        read.cookies,
+    ))
+}
+
+/// What the JSON said, before the checks.
+#[derive(Debug)]
+struct Read {
+    status: u16,
+    /// In order; `Set-Cookie` headers are cookies already.
+    headers: Vec<(String, String)>,
+    cookies: Vec<String>,
 }
 
 /// serde_json's message without the " at line L column C" it appends.
@@ -73,6 +131,7 @@ fn offset_of(json: &[u8], line: usize, column: usize) -> usize {
 /// custom error, which gives it a position.
 struct PreludeSeed<'a> {
     policy: HopByHopPolicy,
+    strict: bool,
     refused: &'a RefCell<Option<PreludeError>>,
 }
 
@@ -85,22 +144,26 @@ impl PreludeSeed<'_> {
 }
 
 impl<'de> DeserializeSeed<'de> for PreludeSeed<'_> {
-    type Value = Builder;
+    type Value = Read;
 
-    fn deserialize<D: Deserializer<'de>>(self, de: D) -> Result<Builder, D::Error> {
+    fn deserialize<D: Deserializer<'de>>(self, de: D) -> Result<Read, D::Error> {
         de.deserialize_map(self)
     }
 }
 
 impl<'de> Visitor<'de> for PreludeSeed<'_> {
-    type Value = Builder;
+    type Value = Read;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a JSON object with statusCode, headers, multiValueHeaders or cookies")
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Builder, A::Error> {
-        let mut builder = Builder::new();
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Read, A::Error> {
+        let mut read = Read {
+            status: 200,
+            headers: Vec::new(),
+            cookies: Vec::new(),
+        };
         let mut seen = [false; KEYS.len()];
         while let Some(key) = map.next_key::<String>()? {
             let index = match KEYS.iter().position(|k| *k == key) {
@@ -110,64 +173,68 @@ impl<'de> Visitor<'de> for PreludeSeed<'_> {
             if std::mem::replace(&mut seen[index], true) {
                 return Err(de::Error::duplicate_field(KEYS[index]));
             }
-            builder = match KEYS[index] {
+            match KEYS[index] {
                 "statusCode" => {
                     let status: u16 = map.next_value()?;
-                    if !(100..=599).contains(&status) {
+                    if self.strict && !(100..=599).contains(&status) {
                         return Err(self.refuse(PreludeError::Status { found: status }));
                     }
-                    builder.status(status)
+                    read.status = status;
                 }
                 "cookies" => {
                     let cookies: Vec<String> = map.next_value()?;
-                    let first = builder.cookie_count();
+                    let first = read.cookies.len();
                     for (i, cookie) in cookies.iter().enumerate() {
-                        if let Err(problem) = header::check_value(cookie.as_bytes()) {
+                        if let (true, Err(problem)) =
+                            (self.strict, header::check_value(cookie.as_bytes()))
+                        {
                             let index = first + i;
                             return Err(self.refuse(PreludeError::Cookie { index, problem }));
                         }
                     }
-                    builder.cookies(cookies)
+                    read.cookies.extend(cookies);
                 }
                 // "headers" and "multiValueHeaders" take the same shapes: a string or an
                 // array of strings per name (the `lambda_runtime` layout puts arrays in
                 // `headers`).
-                _ => map.next_value_seed(HeadersSeed {
-                    parent: &self,
-                    builder,
-                })?,
-            };
+                _ => {
+                    read = map.next_value_seed(HeadersSeed {
+                        parent: &self,
+                        read,
+                    })?
+                }
+            }
         }
-        Ok(builder)
+        Ok(read)
     }
 }
 
-/// A `{"Name": "value" | ["value", ...]}` object, appended to the builder in order.
+/// A `{"Name": "value" | ["value", ...]}` object, appended in order.
 struct HeadersSeed<'a, 'b> {
     parent: &'a PreludeSeed<'b>,
-    builder: Builder,
+    read: Read,
 }
 
 impl<'de> DeserializeSeed<'de> for HeadersSeed<'_, '_> {
-    type Value = Builder;
+    type Value = Read;
 
-    fn deserialize<D: Deserializer<'de>>(self, de: D) -> Result<Builder, D::Error> {
+    fn deserialize<D: Deserializer<'de>>(self, de: D) -> Result<Read, D::Error> {
         de.deserialize_map(self)
     }
 }
 
 impl<'de> Visitor<'de> for HeadersSeed<'_, '_> {
-    type Value = Builder;
+    type Value = Read;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("an object of header names to strings or arrays of strings")
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Builder, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Read, A::Error> {
         let parent = self.parent;
-        let mut builder = self.builder;
+        let mut read = self.read;
         while let Some(name) = map.next_key::<String>()? {
-            if let Err(problem) = header::check_name(&name) {
+            if let (true, Err(problem)) = (parent.strict, header::check_name(&name)) {
                 return Err(parent.refuse(PreludeError::HeaderName { name, problem }));
             }
             if parent.policy.disposition(&name) == Disposition::Reject {
@@ -175,13 +242,18 @@ impl<'de> Visitor<'de> for HeadersSeed<'_, '_> {
             }
             let values = map.next_value::<Values>()?.0;
             for value in values {
-                if let Err(problem) = header::check_value(value.as_bytes()) {
+                if let (true, Err(problem)) = (parent.strict, header::check_value(value.as_bytes()))
+                {
                     return Err(parent.refuse(PreludeError::HeaderValue { name, problem }));
                 }
-                builder = builder.header(&name, value);
+                if header::is_set_cookie(&name) {
+                    read.cookies.push(value);
+                } else {
+                    read.headers.push((name.clone(), value));
+                }
             }
         }
-        Ok(builder)
+        Ok(read)
     }
 }
 
@@ -225,13 +297,13 @@ mod tests {
     use super::*;
 
     fn parse_err(json: &str) -> DecodeError {
-        parse(json.as_bytes(), HopByHopPolicy::Keep).unwrap_err()
+        parse(json.as_bytes(), HopByHopPolicy::Keep, true).unwrap_err()
     }
 
     #[test]
     fn every_key_of_every_dialect() {
         let json = r#"{"statusCode":206,"headers":{"A":"1","b":["2","3"]},"multiValueHeaders":{"C":["4","5"]},"cookies":["k=v"]}"#;
-        let p = parse(json.as_bytes(), HopByHopPolicy::Keep).unwrap();
+        let p = parse(json.as_bytes(), HopByHopPolicy::Keep, true).unwrap();
         assert_eq!(p.status(), 206);
         let pairs: Vec<_> = p.headers().collect();
         assert_eq!(
@@ -243,7 +315,7 @@ mod tests {
 
     #[test]
     fn missing_keys_default_to_an_empty_200() {
-        let p = parse(b"{}", HopByHopPolicy::Keep).unwrap();
+        let p = parse(b"{}", HopByHopPolicy::Keep, true).unwrap();
         assert_eq!(p, MetadataPrelude::default());
     }
 
@@ -290,6 +362,7 @@ mod tests {
         let e = parse(
             br#"{"headers":{"content-length":"5"}}"#,
             HopByHopPolicy::Reject,
+            false,
         )
         .unwrap_err();
         assert!(
@@ -302,6 +375,7 @@ mod tests {
         let p = parse(
             br#"{"headers":{"content-length":"5"}}"#,
             HopByHopPolicy::Remap,
+            false,
         )
         .unwrap();
         assert_eq!(p.get("x-amzn-remapped-content-length"), Some("5"));

@@ -50,6 +50,9 @@ pub struct MetadataPrelude {
     status: StatusCode,
     headers: Vec<HeaderEntry>,
     cookies: Vec<String>,
+    /// Whether every part passes the strict checks: always, but for a prelude a lenient
+    /// decoder read that does not.
+    checked: bool,
 }
 
 impl Default for MetadataPrelude {
@@ -59,6 +62,7 @@ impl Default for MetadataPrelude {
             status: StatusCode::OK,
             headers: Vec::new(),
             cookies: Vec::new(),
+            checked: true,
         }
     }
 }
@@ -79,6 +83,73 @@ impl MetadataPrelude {
             status,
             headers,
             cookies,
+            checked: true,
+        }
+    }
+
+    /// What a lenient decoder read: kept as it is, and marked checked only if it passes
+    /// the strict checks.
+    pub(crate) fn from_received(
+        status: StatusCode,
+        headers: Vec<HeaderEntry>,
+        cookies: Vec<String>,
+    ) -> Self {
+        let mut prelude = MetadataPrelude {
+            status,
+            headers,
+            cookies,
+            checked: false,
+        };
+        prelude.checked = prelude.strict_problem().is_none();
+        prelude
+    }
+
+    /// The first part that fails the strict checks of [`Builder::build`], if any.
+    fn strict_problem(&self) -> Option<PreludeError> {
+        let status = self.status.as_u16();
+        if !(100..=599).contains(&status) {
+            return Some(PreludeError::Status { found: status });
+        }
+        for entry in &self.headers {
+            if let Err(problem) = crate::header::check_name(&entry.name) {
+                return Some(PreludeError::HeaderName {
+                    name: entry.name.clone(),
+                    problem,
+                });
+            }
+            for value in &entry.values {
+                if let Err(problem) = crate::header::check_value(value.as_bytes()) {
+                    return Some(PreludeError::HeaderValue {
+                        name: entry.name.clone(),
+                        problem,
+                    });
+                }
+            }
+        }
+        for (index, cookie) in self.cookies.iter().enumerate() {
+            if let Err(problem) = crate::header::check_value(cookie.as_bytes()) {
+                return Some(PreludeError::Cookie { index, problem });
+            }
+        }
+        None
+    }
+
+    /// Whether this prelude passes the strict checks of [`Builder::build`], so that it
+    /// can be sent. Only a prelude read by a lenient [`PreludeDecoder`](crate::PreludeDecoder)
+    /// (the default) may not: it keeps what a function sent, whatever that was.
+    pub fn is_checked(&self) -> bool {
+        self.checked
+    }
+
+    /// The strict checks of [`Builder::build`].
+    ///
+    /// # Errors
+    ///
+    /// The first part that fails them.
+    pub fn check(&self) -> Result<(), PreludeError> {
+        match self.strict_problem() {
+            Some(e) => Err(e),
+            None => Ok(()),
         }
     }
 
@@ -136,14 +207,21 @@ impl MetadataPrelude {
 
     /// The headers as an `http::HeaderMap` (names lowercased, as `http` stores them), with
     /// each cookie as a `set-cookie` header.
-    pub fn to_header_map(&self) -> http::HeaderMap {
+    ///
+    /// # Errors
+    ///
+    /// For a prelude that is not [checked](Self::is_checked): the part `http` cannot hold.
+    pub fn to_header_map(&self) -> Result<http::HeaderMap, PreludeError> {
+        if !self.checked {
+            self.check()?;
+        }
         let mut map = http::HeaderMap::with_capacity(self.headers.len() + self.cookies.len());
         let pairs = self
             .headers()
             .chain(self.cookies.iter().map(|c| ("set-cookie", c.as_str())));
         for (name, value) in pairs {
-            // Names are tokens and values are free of control bytes, both checked by
-            // `Builder::build`; `header::tests::our_rules_are_within_the_http_crate_rules`
+            // Names are tokens and values are free of control bytes, both checked above (by
+            // `check`, as `Builder::build` does); `header::tests::our_rules_are_within_the_http_crate_rules`
             // shows that `http` accepts all of these, and a name can be no longer than the
             // 16 KiB prelude, well under its 64 KiB limit. So neither conversion can fail.
             #[allow(clippy::expect_used)]
@@ -152,7 +230,7 @@ impl MetadataPrelude {
             let value = http::HeaderValue::from_str(value).expect("checked field value");
             map.append(name, value);
         }
-        map
+        Ok(map)
     }
 
     /// The prelude of `parts` (its status, its headers and its `set-cookie` headers as
@@ -171,7 +249,7 @@ impl MetadataPrelude {
     ///     .header("Content-Type", "text/plain")
     ///     .header("Cache-Control", "no-store")
     ///     .build()?;
-    /// let mut response = prelude.clone().into_response(());
+    /// let mut response = prelude.clone().into_response(())?;
     /// response.headers_mut().remove("cache-control");
     /// response.headers_mut().insert("access-control-allow-origin", "*".parse()?);
     /// let (parts, ()) = response.into_parts();
@@ -185,11 +263,15 @@ impl MetadataPrelude {
     ///
     /// # Errors
     ///
-    /// As [`Builder::build`], for what `parts` added.
+    /// As [`Builder::build`], for what `parts` added; for this prelude, if it is not
+    /// [checked](Self::is_checked).
     pub fn for_parts(
         &self,
         parts: &http::response::Parts,
     ) -> Result<MetadataPrelude, PreludeError> {
+        if !self.checked {
+            self.check()?;
+        }
         let mut remaining: Vec<(&http::HeaderName, &http::HeaderValue, bool)> = parts
             .headers
             .iter()
@@ -224,11 +306,15 @@ impl MetadataPrelude {
     }
 
     /// An `http::Response` with this status and these headers around `body`.
-    pub fn into_response<B>(self, body: B) -> http::Response<B> {
+    ///
+    /// # Errors
+    ///
+    /// As [`to_header_map`](Self::to_header_map).
+    pub fn into_response<B>(self, body: B) -> Result<http::Response<B>, PreludeError> {
         let mut response = http::Response::new(body);
         *response.status_mut() = self.status;
-        *response.headers_mut() = self.to_header_map();
-        response
+        *response.headers_mut() = self.to_header_map()?;
+        Ok(response)
     }
 }
 
@@ -302,7 +388,7 @@ mod tests {
             .cookie("a=1")
             .build()
             .unwrap();
-        let response = p.clone().into_response(());
+        let response = p.clone().into_response(()).unwrap();
         assert_eq!(response.status(), 201);
         assert_eq!(response.headers()["x-trace"], "t");
         assert_eq!(response.headers()["set-cookie"], "a=1");
@@ -322,7 +408,7 @@ mod tests {
             .cookie("a=1")
             .build()
             .unwrap();
-        let (mut parts, ()) = p.clone().into_response(()).into_parts();
+        let (mut parts, ()) = p.clone().into_response(()).unwrap().into_parts();
         assert_eq!(
             p.for_parts(&parts).unwrap(),
             p,

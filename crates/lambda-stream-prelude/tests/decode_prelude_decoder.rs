@@ -4,6 +4,8 @@ mod common;
 
 use std::sync::OnceLock;
 
+use std::error::Error as _;
+
 use bytes::Bytes;
 use lambda_stream_prelude::{
     DecodeErrorKind, Decoded, Dialect, MAX_PRELUDE_LEN, MetadataPrelude, PreludeDecoder,
@@ -165,4 +167,67 @@ fn lambda_runtime_arrays_and_rest_multi_values_are_read() {
     assert!(body.is_empty());
     assert_eq!(p.get_all("vary").collect::<Vec<_>>(), ["a", "b"]);
     assert_eq!(p.get_all("x").collect::<Vec<_>>(), ["1", "2"]);
+}
+
+/// What the Node.js runtime sends without complaint, and a strict decoder refuses: a DEL
+/// byte, an escaped control byte, CR LF inside a value, a header name that is not a token,
+/// a status past 599.
+#[test]
+fn the_default_decoder_reads_what_real_functions_send() {
+    let cases: [(&str, &[u8]); 5] = [
+        (
+            "DEL in a value",
+            b"{\"statusCode\":200,\"headers\":{\"x-del\":\"a\x7fb\"},\"cookies\":[]}",
+        ),
+        (
+            "\\u0001 in a value",
+            br#"{"statusCode":200,"headers":{"x-ctl":"a\u0001b"},"cookies":[]}"#,
+        ),
+        (
+            "CR LF in a value",
+            br#"{"statusCode":200,"headers":{"x-crlf":"a\r\nInjected: 1"},"cookies":[]}"#,
+        ),
+        (
+            "a name that is not a token",
+            br#"{"statusCode":200,"headers":{"bad name":"v"},"cookies":[]}"#,
+        ),
+        (
+            "status 600",
+            br#"{"statusCode":600,"headers":{},"cookies":["c=\u0002"]}"#,
+        ),
+    ];
+    for (case, json) in cases {
+        let mut wire = json.to_vec();
+        wire.extend_from_slice(&[0; 8]);
+        wire.extend_from_slice(b"the body");
+        let (prelude, body) = PreludeDecoder::decode_all(Bytes::from(wire.clone()))
+            .unwrap_or_else(|e| panic!("{case}: {e}"));
+        assert_eq!(body, "the body", "{case}");
+        assert!(!prelude.is_checked(), "{case}");
+        // Read as sent, not sent again: the encoder stays strict.
+        let refusal = prelude.check().unwrap_err();
+        assert_eq!(
+            prelude.encode(Dialect::FunctionUrl).unwrap_err(),
+            refusal,
+            "{case}"
+        );
+        assert!(prelude.to_header_map().is_err(), "{case}");
+        let mut strict = PreludeDecoder::new().strict();
+        let e = strict.decode(Bytes::from(wire)).unwrap_err();
+        assert!(
+            matches!(e.kind(), DecodeErrorKind::Invalid(_)),
+            "{case}: {e}"
+        );
+    }
+    let (prelude, _) = PreludeDecoder::decode_all(Bytes::from_static(
+        b"{\"statusCode\":600,\"headers\":{\"x-crlf\":\"a\\r\\nb\"}}\0\0\0\0\0\0\0\0",
+    ))
+    .unwrap();
+    assert_eq!(prelude.status(), 600);
+    assert_eq!(prelude.get("x-crlf"), Some("a\r\nb"));
+    // A status `http` cannot hold is refused even leniently, with its value.
+    let e = PreludeDecoder::decode_all(Bytes::from_static(b"{\"statusCode\":42}\0\0\0\0\0\0\0\0"))
+        .unwrap_err();
+    assert!(e.to_string().contains("prelude at byte"), "{e}");
+    assert!(e.source().unwrap().to_string().contains("42"), "{e}");
 }

@@ -131,7 +131,7 @@ fn errors_say_their_own_thing_once() {
     let e = rt
         .block_on(lambda_stream_prelude::SplitPrelude::new(
             source,
-            lambda_stream_prelude::PreludeDecoder::new(),
+            lambda_stream_prelude::PreludeDecoder::new().strict(),
         ))
         .unwrap_err();
     assert!(matches!(e, SplitError::Decode(_)));

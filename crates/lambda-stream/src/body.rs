@@ -133,6 +133,10 @@ where
 /// [`ResponseConfig`](crate::ResponseConfig) in the extensions sets this response's
 /// framing and budget.
 ///
+/// Every prelude a [`Builder`](crate::prelude::Builder) makes can be sent; one read by a
+/// lenient decoder that fails the strict checks cannot, and the runtime reports it before
+/// the first byte.
+///
 /// ```
 /// use bytes::Bytes;
 /// use futures_util::stream;
@@ -155,7 +159,12 @@ where
 pub fn response<S>(prelude: MetadataPrelude, body: S) -> http::Response<ResponseBody<S>> {
     let mut response = http::Response::new(ResponseBody::new(body));
     *response.status_mut() = prelude.status();
-    *response.headers_mut() = prelude.to_header_map();
+    // A prelude a lenient decoder read, that fails the checks, has headers `http` cannot
+    // hold; it cannot be sent either: the runtime refuses it, with the reason, before the
+    // first byte.
+    if let Ok(headers) = prelude.to_header_map() {
+        *response.headers_mut() = headers;
+    }
     response.extensions_mut().insert(prelude);
     response
 }
