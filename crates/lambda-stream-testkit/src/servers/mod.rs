@@ -5,6 +5,8 @@
 pub mod build;
 mod cargo_lambda;
 pub mod http;
+#[cfg(feature = "local-lambda")]
+pub mod local_lambda;
 mod moto;
 mod proxy;
 #[cfg(feature = "runtime-api")]
@@ -13,6 +15,8 @@ pub mod runtime_api;
 mod s3;
 
 pub use cargo_lambda::CargoLambda;
+#[cfg(feature = "local-lambda")]
+pub use local_lambda::LocalLambda;
 pub use moto::Moto;
 pub use proxy::{Fault, FaultyProxy, Requests};
 #[cfg(feature = "runtime-api")]
