@@ -25,8 +25,9 @@ pub struct Cli {
     #[arg(long, value_delimiter = ',', value_parser = parse_size, default_values_t = REFERENCE_SIZES.map(|s| s as u64))]
     pub sizes: Vec<u64>,
 
-    /// Run against this S3-compatible endpoint (for example a moto_server) instead of the
-    /// embedded paced source; needs --bucket.
+    /// Run the simulated part against this S3-compatible endpoint (for example a
+    /// moto_server) instead of the embedded paced source; needs --bucket, and a build with
+    /// `--features s3`.
     #[arg(long, value_name = "URL", requires = "bucket")]
     pub s3_endpoint: Option<String>,
 
@@ -49,6 +50,48 @@ pub struct Cli {
     /// Apply Lambda's streaming rate rule: the first 6 MB at full speed, then at most 2 MB/s.
     #[arg(long, value_name = "on|off", default_value = "on", value_parser = on_off, action = clap::ArgAction::Set)]
     pub lambda_rate: bool,
+
+    /// What to run, comma-separated: `simulated` (buffered against streamed in this
+    /// process, with a simulated client) and the scenarios of the three-way comparison in
+    /// real function processes: `clean`, `failure`, `over-budget`, `slow-client`,
+    /// `concurrent`.
+    #[arg(long, value_delimiter = ',', value_parser = parse_part, default_values_t = default_parts())]
+    pub scenarios: Vec<Part>,
+}
+
+/// A part of the run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Part {
+    /// Buffered against streamed, in process.
+    Simulated,
+    /// A scenario of the three-way comparison.
+    Compare(crate::compare::Scenario),
+}
+
+impl std::fmt::Display for Part {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Part::Simulated => f.write_str("simulated"),
+            Part::Compare(s) => s.fmt(f),
+        }
+    }
+}
+
+fn default_parts() -> Vec<Part> {
+    std::iter::once(Part::Simulated)
+        .chain(crate::compare::SCENARIOS.map(Part::Compare))
+        .collect()
+}
+
+fn parse_part(text: &str) -> Result<Part, String> {
+    match text.trim() {
+        "simulated" => Ok(Part::Simulated),
+        other => other.parse().map(Part::Compare).map_err(|()| {
+            format!(
+                "scenario {text:?}: expected simulated, clean, failure, over-budget, slow-client or concurrent"
+            )
+        }),
+    }
 }
 
 impl Cli {

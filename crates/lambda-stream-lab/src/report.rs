@@ -6,11 +6,66 @@ use crate::cli::Cli;
 use crate::pacing::{LAMBDA_FULL_SPEED_BYTES, LAMBDA_THROTTLED_RATE, SOURCE_CHUNKS};
 use crate::run::{BUFFERED_LIMIT, Row};
 
-/// One JSON object: `size_bytes`, `mode`, `ttfb_ms`, `total_ms`, `peak_heap_bytes`,
-/// `bytes_copied`, `fits_limit`.
-pub fn json_line(row: &Row) -> String {
-    // Serializing numbers, booleans and plain strings cannot fail.
-    serde_json::to_string(row).unwrap_or_default()
+/// One JSON object: `part` (`simulated`), `size_bytes`, `mode`, `ttfb_ms`, `total_ms`,
+/// `peak_heap_bytes`, `bytes_copied`, `fits_limit`, and the `settings` and `machine` of the
+/// run, so that two runs can be compared.
+pub fn json_line(row: &Row, cli: &Cli) -> String {
+    let mut value = serde_json::to_value(row).unwrap_or_default();
+    if let Some(object) = value.as_object_mut() {
+        object.insert("part".into(), "simulated".into());
+        object.insert(
+            "settings".into(),
+            serde_json::json!({
+                "sizes": cli.sizes,
+                "source_latency_ms": cli.source_latency_ms,
+                "source_mbps": cli.source_mbps,
+                "client_mbps": cli.client_mbps,
+                "lambda_rate": cli.lambda_rate,
+                "source": if cli.s3_endpoint.is_some() { "s3" } else { "paced" },
+            }),
+        );
+        object.insert("machine".into(), machine());
+    }
+    value.to_string()
+}
+
+/// The machine a run ran on: its CPUs, OS and architecture, and the lab's version.
+pub fn machine() -> serde_json::Value {
+    let cpus = std::thread::available_parallelism().map_or(0, usize::from);
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|info| {
+            info.lines()
+                .find_map(|l| l.strip_prefix("model name"))
+                .and_then(|l| l.split_once(':'))
+                .map(|(_, name)| name.trim().to_owned())
+        })
+        .unwrap_or_default();
+    serde_json::json!({
+        "cpus": cpus,
+        "cpu": cpu,
+        "os": std::env::consts::OS,
+        "arch": std::env::consts::ARCH,
+        "lab": env!("CARGO_PKG_VERSION"),
+    })
+}
+
+/// What the comparison runs, and how.
+pub fn print_comparison_header(settings: &crate::compare::Settings) {
+    println!("Three ways, as real function processes on a local Lambda (loopback):");
+    println!("  buffered       lambda_http::run: the object collected, base64 in a JSON response");
+    println!(
+        "  lambda_http    lambda_http::run_with_streaming_response, ByteStream -> into_async_read -> ReaderStream"
+    );
+    println!("  lambda-stream  lambda_stream_runtime::run with lambda_stream::response");
+    println!(
+        "source: paced like S3 (first byte after {} ms, then {} MB/s); Lambda: 6 MB buffered, \
+         2 MB/s after 6 MB streamed: {}, responses buffered for slow clients",
+        settings.source_latency_ms,
+        settings.source_mbps,
+        if settings.lambda_rate { "on" } else { "off" }
+    );
+    println!();
 }
 
 /// What the run measures and under which settings.
@@ -93,7 +148,8 @@ mod tests {
             bytes_copied: 12,
             fits_limit: true,
         };
-        let value: serde_json::Value = serde_json::from_str(&json_line(&row)).unwrap();
+        let cli = Cli::parse_from_args(["lab"]).unwrap();
+        let value: serde_json::Value = serde_json::from_str(&json_line(&row, &cli)).unwrap();
         let mut keys: Vec<_> = value.as_object().unwrap().keys().cloned().collect();
         keys.sort();
         assert_eq!(
@@ -101,13 +157,18 @@ mod tests {
             [
                 "bytes_copied",
                 "fits_limit",
+                "machine",
                 "mode",
+                "part",
                 "peak_heap_bytes",
+                "settings",
                 "size_bytes",
                 "total_ms",
                 "ttfb_ms"
             ]
         );
+        assert_eq!(value["settings"]["source"], "paced");
+        assert!(value["machine"]["cpus"].as_u64().unwrap() >= 1);
         assert_eq!(value["mode"], "streamed");
         assert_eq!(value["size_bytes"], 4_400_000);
         assert_eq!(value["fits_limit"], true);

@@ -3,12 +3,17 @@
 use std::fmt;
 use std::time::Duration;
 
+#[cfg(feature = "s3")]
 use aws_sdk_s3::Client;
+#[cfg(feature = "s3")]
 use aws_smithy_types::error::display::DisplayErrorContext;
 use base64::Engine as _;
 use bytes::Bytes;
+#[cfg(feature = "s3")]
 use lambda_stream::s3::{MetadataOptions, response_parts};
-use lambda_stream::{DEFAULT_MAX_RESPONSE_BYTES, MetadataPrelude, ResponseStream};
+use lambda_stream::{
+    DEFAULT_MAX_RESPONSE_BYTES, MetadataPrelude, ResponseStream, ResponseTooLarge,
+};
 use lambda_stream_testkit::heap;
 use serde::Serialize;
 use tokio::time::Instant;
@@ -69,7 +74,8 @@ pub enum Source {
         /// Bytes per second after that.
         rate: f64,
     },
-    /// An S3-compatible server.
+    /// An S3-compatible server (feature `s3`).
+    #[cfg(feature = "s3")]
     S3 {
         /// The client.
         client: Client,
@@ -168,6 +174,7 @@ async fn buffered(source: &Source, pace: ClientPace) -> Result<(Received, u64, b
             }
             segments.concat()
         }
+        #[cfg(feature = "s3")]
         Source::S3 {
             client,
             bucket,
@@ -217,6 +224,7 @@ async fn streamed(source: &Source, pace: ClientPace) -> Result<(Received, u64, b
             let (received, error) = consume(&mut stream, pace, 2, start).await;
             finish(received, error, stream.bytes_copied())
         }
+        #[cfg(feature = "s3")]
         Source::S3 {
             client,
             bucket,
@@ -252,11 +260,12 @@ fn finish(
             copied,
             received.bytes <= DEFAULT_MAX_RESPONSE_BYTES,
         )),
-        Some(e) if e.error_type() == "Response.TooLarge" => Ok((received, copied, false)),
+        Some(e) if e.source_ref::<ResponseTooLarge>().is_some() => Ok((received, copied, false)),
         Some(e) => Err(RunError(format!("streaming: {e}"))),
     }
 }
 
+#[cfg(feature = "s3")]
 async fn get(
     client: &Client,
     bucket: &str,

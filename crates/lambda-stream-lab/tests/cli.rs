@@ -2,6 +2,7 @@
 
 use std::process::{Command, Output};
 
+#[cfg(feature = "s3")]
 use lambda_stream_testkit::servers::{Moto, s3_client};
 
 fn lab(args: &[&str]) -> Output {
@@ -68,7 +69,7 @@ fn bad_flags_are_one_line_and_exit_2() {
 
 #[test]
 fn json_lines_have_the_documented_fields() {
-    let mut args = vec!["--json", "--sizes", "1000,70KB"];
+    let mut args = vec!["--json", "--sizes", "1000,70KB", "--scenarios", "simulated"];
     args.extend_from_slice(FAST);
     let out = lab(&args);
     assert_eq!(
@@ -97,13 +98,18 @@ fn json_lines_have_the_documented_fields() {
             [
                 "bytes_copied",
                 "fits_limit",
+                "machine",
                 "mode",
+                "part",
                 "peak_heap_bytes",
+                "settings",
                 "size_bytes",
                 "total_ms",
                 "ttfb_ms"
             ]
         );
+        assert_eq!(row["part"], "simulated");
+        assert_eq!(row["settings"]["source_mbps"], 1000.0);
         assert_eq!(row["size_bytes"], size);
         assert_eq!(row["mode"], mode);
         assert!(row["ttfb_ms"].as_f64().unwrap() <= row["total_ms"].as_f64().unwrap());
@@ -116,7 +122,14 @@ fn json_lines_have_the_documented_fields() {
 
 #[test]
 fn the_table_names_its_settings() {
-    let mut args = vec!["--sizes", "7MB", "--lambda-rate", "off"];
+    let mut args = vec![
+        "--sizes",
+        "7MB",
+        "--lambda-rate",
+        "off",
+        "--scenarios",
+        "simulated",
+    ];
     args.extend_from_slice(FAST);
     let out = lab(&args);
     assert_eq!(out.status.code(), Some(0));
@@ -141,6 +154,19 @@ fn the_table_names_its_settings() {
     );
 }
 
+#[cfg(not(feature = "s3"))]
+#[test]
+fn without_the_s3_feature_an_endpoint_is_refused_clearly() {
+    let err = one_error_line(&lab(&[
+        "--s3-endpoint",
+        "http://127.0.0.1:9",
+        "--bucket",
+        "b",
+    ]));
+    assert!(err.contains("--features s3"), "{err}");
+}
+
+#[cfg(feature = "s3")]
 #[test]
 fn an_unreachable_endpoint_is_one_line_and_exit_2() {
     let err = one_error_line(&lab(&[
@@ -155,6 +181,7 @@ fn an_unreachable_endpoint_is_one_line_and_exit_2() {
     );
 }
 
+#[cfg(feature = "s3")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn against_moto_a_missing_bucket_fails_and_an_existing_one_runs() {
     let moto = Moto::start_async().await.unwrap_or_else(|e| panic!("{e}"));
@@ -182,6 +209,8 @@ async fn against_moto_a_missing_bucket_fails_and_an_existing_one_runs() {
         "0.2MB",
         "--client-mbps",
         "1000",
+        "--scenarios",
+        "simulated",
     ]
     .iter()
     .map(|s| s.to_string())
@@ -207,4 +236,117 @@ async fn against_moto_a_missing_bucket_fails_and_an_existing_one_runs() {
         rows.iter()
             .all(|r| r["size_bytes"] == 200_000 && r["fits_limit"] == true)
     );
+}
+
+/// The comparison's JSON lines, scenario by scenario, and what each way did: the rows a
+/// reader of the README's table relies on.
+#[test]
+fn every_scenario_of_the_comparison_has_its_rows() {
+    let out = lab(&[
+        "--json",
+        "--sizes",
+        "0.2MB",
+        "--lambda-rate",
+        "off",
+        "--source-latency-ms",
+        "1",
+        "--source-mbps",
+        "200",
+        "--scenarios",
+        "clean,failure,over-budget,slow-client,concurrent",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(rows.len(), 5 * 3, "one row per scenario and way");
+    let row = |scenario: &str, way: &str| {
+        rows.iter()
+            .find(|r| r["scenario"] == scenario && r["way"] == way)
+            .unwrap_or_else(|| panic!("no {scenario} row for {way}"))
+    };
+    for r in &rows {
+        let mut keys: Vec<_> = r.as_object().unwrap().keys().cloned().collect();
+        keys.sort();
+        assert_eq!(
+            keys,
+            [
+                "body_bytes",
+                "busy_ms",
+                "clean_end",
+                "exact",
+                "machine",
+                "part",
+                "reported",
+                "requests",
+                "scenario",
+                "settings",
+                "size_bytes",
+                "status",
+                "total_ms",
+                "ttfb_ms",
+                "way"
+            ]
+        );
+        assert_eq!(r["part"], "comparison");
+        assert_eq!(r["settings"]["budget"], 10_000_000);
+    }
+    for way in ["buffered", "lambda_http", "lambda-stream"] {
+        let clean = row("clean", way);
+        assert_eq!(
+            (clean["status"].as_u64(), clean["exact"].as_bool()),
+            (Some(200), Some(true)),
+            "{way}"
+        );
+        let many = row("concurrent", way);
+        assert_eq!(many["requests"], 16);
+        assert_eq!(many["exact"], true, "{way}: all 16 whole");
+    }
+    // Failure half way: what the client and Lambda saw, each way.
+    let b = row("failure", "buffered");
+    assert_eq!(b["status"], 502);
+    assert!(b["reported"].is_string());
+    let h = row("failure", "lambda_http");
+    assert_eq!(
+        (
+            h["status"].as_u64(),
+            h["clean_end"].as_bool(),
+            h["exact"].as_bool()
+        ),
+        (Some(200), Some(true), Some(false))
+    );
+    assert!(h["reported"].is_null(), "lambda_http reports a success");
+    let s = row("failure", "lambda-stream");
+    assert_eq!(
+        (s["status"].as_u64(), s["clean_end"].as_bool()),
+        (Some(200), Some(false))
+    );
+    assert_eq!(s["body_bytes"], 2_200_000);
+    assert_eq!(s["reported"], "Body.Failed");
+    // Over the budget: refused before the first byte by lambda-stream, cut by Lambda for
+    // lambda_http, refused by Lambda buffered.
+    assert_eq!(row("over-budget", "lambda-stream")["status"], 413);
+    let h = row("over-budget", "lambda_http");
+    assert_eq!(
+        (h["clean_end"].as_bool(), h["body_bytes"].as_u64()),
+        (Some(false), Some(10_000_000))
+    );
+    assert_eq!(row("over-budget", "buffered")["status"], 502);
+    // A slow client takes seconds; the function does not.
+    for way in ["buffered", "lambda_http", "lambda-stream"] {
+        let slow = row("slow-client", way);
+        let (total, busy) = (
+            slow["total_ms"].as_f64().unwrap(),
+            slow["busy_ms"].as_f64().unwrap(),
+        );
+        assert!(total >= 1900.0, "{way}: 0.2 MB at 100 KB/s, {total} ms");
+        assert!(busy < total / 4.0, "{way}: busy {busy} ms of {total}");
+    }
 }

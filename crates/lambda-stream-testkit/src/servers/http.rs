@@ -68,6 +68,21 @@ pub async fn get(url: &str, headers: &[(&str, &str)]) -> io::Result<Received> {
 ///
 /// As [`get`].
 pub async fn request(method: &str, url: &str, headers: &[(&str, &str)]) -> io::Result<Received> {
+    request_paced(method, url, headers, None).await
+}
+
+/// As [`request`], reading at most `rate` bytes per second (a slow client: the socket's
+/// buffers fill, and the server feels it).
+///
+/// # Errors
+///
+/// As [`get`].
+pub async fn request_paced(
+    method: &str,
+    url: &str,
+    headers: &[(&str, &str)],
+    rate: Option<f64>,
+) -> io::Result<Received> {
     let rest = url
         .strip_prefix("http://")
         .ok_or_else(|| io::Error::other("expected an http:// URL"))?;
@@ -84,7 +99,8 @@ pub async fn request(method: &str, url: &str, headers: &[(&str, &str)]) -> io::R
     stream.write_all(request.as_bytes()).await?;
 
     let mut raw = Vec::new();
-    let mut buf = vec![0u8; 64 * 1024];
+    // A slow client reads small pieces, so its pace shows within a second.
+    let mut buf = vec![0u8; if rate.is_some() { 4 * 1024 } else { 64 * 1024 }];
     let mut head_end = None;
     let mut first_body_at = None;
     let mut stalled = false;
@@ -104,6 +120,12 @@ pub async fn request(method: &str, url: &str, headers: &[(&str, &str)]) -> io::R
             break;
         }
         raw.extend_from_slice(&buf[..n]);
+        if let Some(rate) = rate {
+            let due = Duration::from_secs_f64(raw.len() as f64 / rate);
+            if let Some(wait) = due.checked_sub(start.elapsed()) {
+                tokio::time::sleep(wait).await;
+            }
+        }
         if head_end.is_none() {
             head_end = raw.windows(4).position(|w| w == b"\r\n\r\n").map(|p| p + 4);
         }

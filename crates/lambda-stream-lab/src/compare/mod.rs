@@ -1,0 +1,502 @@
+//! Three ways side by side, as real function processes on the test kit's local Lambda
+//! (a Runtime API emulator on loopback, with Lambda's function URL front: its 6 MB buffered
+//! limit, its streamed budget, its 2 MB/s after 6 MB, its buffering of streamed responses,
+//! its aborted response after a failure), on the same paced source and the same client:
+//!
+//! - `buffered`: `lambda_http::run`, the object collected and sent whole;
+//! - `lambda_http`: `lambda_http::run_with_streaming_response` with the body a developer
+//!   writes today (`ByteStream` → `into_async_read` → `ReaderStream`);
+//! - `lambda-stream`: `lambda_stream_runtime` with `lambda_stream::response`.
+
+pub(crate) mod function;
+
+use std::fmt;
+use std::str::FromStr;
+use std::time::Duration;
+
+use lambda_stream_testkit::data::megabytes;
+use lambda_stream_testkit::servers::http::{Received, request_paced};
+use lambda_stream_testkit::servers::local_lambda::{LocalLambda, Options, Record};
+use serde::Serialize;
+
+use self::function::{FUNCTION_VAR, FunctionSettings};
+
+/// How the function answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Way {
+    /// `lambda_http::run`, buffered.
+    #[serde(rename = "buffered")]
+    Buffered,
+    /// `lambda_http::run_with_streaming_response` with `into_async_read` + `ReaderStream`.
+    #[serde(rename = "lambda_http")]
+    LambdaHttp,
+    /// `lambda_stream_runtime` with `lambda_stream::response`.
+    #[serde(rename = "lambda-stream")]
+    LambdaStream,
+}
+
+/// The three ways, in the order they are shown.
+pub const WAYS: [Way; 3] = [Way::Buffered, Way::LambdaHttp, Way::LambdaStream];
+
+impl fmt::Display for Way {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Way::Buffered => "buffered",
+            Way::LambdaHttp => "lambda_http",
+            Way::LambdaStream => "lambda-stream",
+        })
+    }
+}
+
+impl FromStr for Way {
+    type Err = ();
+
+    fn from_str(s: &str) -> Result<Way, ()> {
+        WAYS.into_iter().find(|w| w.to_string() == s).ok_or(())
+    }
+}
+
+/// What each group of rows puts to the three ways.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Scenario {
+    /// The object, whole, at each size.
+    Clean,
+    /// The source breaks half way through the object.
+    Failure,
+    /// An object over the streamed budget (scaled down, see [`Settings::budget`]).
+    OverBudget,
+    /// A client that reads at 100 KB/s.
+    SlowClient,
+    /// 16 requests at once (16 function processes, as Lambda scales out).
+    Concurrent,
+}
+
+/// Every scenario, in the order they run.
+pub const SCENARIOS: [Scenario; 5] = [
+    Scenario::Clean,
+    Scenario::Failure,
+    Scenario::OverBudget,
+    Scenario::SlowClient,
+    Scenario::Concurrent,
+];
+
+impl fmt::Display for Scenario {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Scenario::Clean => "clean",
+            Scenario::Failure => "failure",
+            Scenario::OverBudget => "over-budget",
+            Scenario::SlowClient => "slow-client",
+            Scenario::Concurrent => "concurrent",
+        })
+    }
+}
+
+impl FromStr for Scenario {
+    type Err = ();
+
+    fn from_str(s: &str) -> Result<Scenario, ()> {
+        SCENARIOS.into_iter().find(|x| x.to_string() == s).ok_or(())
+    }
+}
+
+/// The settings of a comparison, recorded in every JSON line.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Settings {
+    /// Object sizes of the clean scenario.
+    pub sizes: Vec<u64>,
+    /// The source's delay before its first byte, in ms.
+    pub source_latency_ms: f64,
+    /// The source's rate after that, in MB/s.
+    pub source_mbps: f64,
+    /// Lambda's 2 MB/s after 6 MB, on or off.
+    pub lambda_rate: bool,
+    /// The streamed budget of the over-budget scenario: Lambda's 200 MiB scaled down so the
+    /// scenario takes seconds (the object is 20% over it).
+    pub budget: u64,
+    /// The slow client's rate, in bytes per second.
+    pub slow_client_bytes_per_s: f64,
+    /// The object of the failure scenario.
+    pub failure_object: u64,
+    /// The object of the slow-client and concurrent scenarios.
+    pub small_object: u64,
+    /// Requests at once in the concurrent scenario.
+    pub concurrent: usize,
+}
+
+/// What one way made of one scenario (one request, or a group of them).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Row {
+    /// The scenario.
+    pub scenario: Scenario,
+    /// The way.
+    pub way: Way,
+    /// The object's size.
+    pub size_bytes: u64,
+    /// Requests made (1, or the concurrent ones).
+    pub requests: usize,
+    /// The status the client got (of the first request).
+    pub status: u16,
+    /// Time to the first body byte at the client, ms (the median of several requests).
+    pub ttfb_ms: f64,
+    /// Time to the end at the client, ms (the slowest of several requests).
+    pub total_ms: f64,
+    /// Body bytes the client got (of the first request).
+    pub body_bytes: u64,
+    /// Whether every response ended cleanly (its last chunk, or its whole length).
+    pub clean_end: bool,
+    /// Whether every body is the object, byte for byte.
+    pub exact: bool,
+    /// The error the function reported to Lambda, if any (of the first request).
+    pub reported: Option<String>,
+    /// The function's busy time, ms: what Lambda bills (the median of several requests).
+    pub busy_ms: f64,
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values.get(values.len() / 2).copied().unwrap_or(0.0)
+}
+
+/// A local Lambda running `way` with `processes` processes.
+fn lambda(
+    way: Way,
+    settings: &FunctionSettings,
+    processes: usize,
+    options: &Settings,
+    budget: u64,
+) -> Result<LocalLambda, String> {
+    let exe =
+        std::env::current_exe().map_err(|e| format!("cannot find the lab's own binary: {e}"))?;
+    let mut env = settings.env();
+    env.push((FUNCTION_VAR, way.to_string()));
+    LocalLambda::start_with(
+        &exe,
+        &env,
+        Options {
+            processes,
+            buffer_responses: true,
+            lambda_rate: options.lambda_rate,
+            streamed_limit: budget,
+        },
+    )
+}
+
+/// One request for an object of `size` (failing at `fail_at`), read at `rate`.
+async fn fetch(
+    lambda: &LocalLambda,
+    id: usize,
+    size: u64,
+    fail_at: Option<u64>,
+    rate: Option<f64>,
+) -> Result<Received, String> {
+    let mut path = format!("object?size={size}&id={id}");
+    if let Some(at) = fail_at {
+        path.push_str(&format!("&fail_at={at}"));
+    }
+    let url = lambda.url(&path);
+    tokio::time::timeout(
+        Duration::from_secs(120),
+        request_paced("GET", &url, &[], rate),
+    )
+    .await
+    .map_err(|_| format!("no answer from {url} within 120 s"))?
+    .map_err(|e| format!("{url}: {e}"))
+}
+
+fn record_of(lambda: &LocalLambda, id: usize) -> Option<Record> {
+    let marker = format!("id={id}");
+    lambda
+        .records()
+        .into_iter()
+        .find(|r| r.path.split(['?', '&']).any(|p| p == marker))
+}
+
+/// Runs `scenarios` three ways, calling `each` with every row as it is measured.
+///
+/// # Errors
+///
+/// One line saying what could not run.
+pub fn run(
+    settings: &Settings,
+    scenarios: &[Scenario],
+    mut each: impl FnMut(&Row),
+) -> Result<Vec<Row>, String> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start a runtime: {e}"))?;
+    let function = FunctionSettings {
+        latency: Duration::from_secs_f64(settings.source_latency_ms / 1e3),
+        rate: settings.source_mbps * 1e6,
+        budget: settings.budget,
+    };
+    let full_budget = 200 * 1024 * 1024;
+    let unbudgeted = FunctionSettings {
+        budget: full_budget,
+        ..function
+    };
+    let mut rows = Vec::new();
+    let mut push = |row: Row, rows: &mut Vec<Row>| {
+        each(&row);
+        rows.push(row);
+    };
+    for &scenario in scenarios {
+        for way in WAYS {
+            match scenario {
+                Scenario::Clean => {
+                    let lambda = lambda(way, &unbudgeted, 1, settings, full_budget)?;
+                    for (i, &size) in settings.sizes.iter().enumerate() {
+                        let row =
+                            rt.block_on(single(&lambda, scenario, way, i, size, None, None))?;
+                        push(row, &mut rows);
+                    }
+                }
+                Scenario::Failure => {
+                    let lambda = lambda(way, &unbudgeted, 1, settings, full_budget)?;
+                    let size = settings.failure_object;
+                    let row = rt.block_on(single(
+                        &lambda,
+                        scenario,
+                        way,
+                        0,
+                        size,
+                        Some(size / 2),
+                        None,
+                    ))?;
+                    push(row, &mut rows);
+                }
+                Scenario::OverBudget => {
+                    let lambda = lambda(way, &function, 1, settings, settings.budget)?;
+                    let size = settings.budget + settings.budget / 5;
+                    let row = rt.block_on(single(&lambda, scenario, way, 0, size, None, None))?;
+                    push(row, &mut rows);
+                }
+                Scenario::SlowClient => {
+                    let lambda = lambda(way, &unbudgeted, 1, settings, full_budget)?;
+                    let row = rt.block_on(single(
+                        &lambda,
+                        scenario,
+                        way,
+                        0,
+                        settings.small_object,
+                        None,
+                        Some(settings.slow_client_bytes_per_s),
+                    ))?;
+                    push(row, &mut rows);
+                }
+                Scenario::Concurrent => {
+                    let lambda =
+                        lambda(way, &unbudgeted, settings.concurrent, settings, full_budget)?;
+                    let row = rt.block_on(concurrent(
+                        &lambda,
+                        way,
+                        settings.small_object,
+                        settings.concurrent,
+                    ))?;
+                    push(row, &mut rows);
+                }
+            }
+        }
+    }
+    Ok(rows)
+}
+
+async fn single(
+    lambda: &LocalLambda,
+    scenario: Scenario,
+    way: Way,
+    id: usize,
+    size: u64,
+    fail_at: Option<u64>,
+    rate: Option<f64>,
+) -> Result<Row, String> {
+    let r = fetch(lambda, id, size, fail_at, rate).await?;
+    // The function's record is written when its response ended; the client may be done
+    // a moment before.
+    let mut record = record_of(lambda, id);
+    for _ in 0..50 {
+        if record.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        record = record_of(lambda, id);
+    }
+    let expected = lambda_stream_testkit::data::pattern(usize::try_from(size).unwrap_or(0));
+    Ok(Row {
+        scenario,
+        way,
+        size_bytes: size,
+        requests: 1,
+        status: r.status,
+        ttfb_ms: r.ttfb.as_secs_f64() * 1e3,
+        total_ms: r.total.as_secs_f64() * 1e3,
+        body_bytes: r.body.len() as u64,
+        clean_end: r.complete,
+        exact: r.complete && r.body == expected[..],
+        reported: record
+            .as_ref()
+            .and_then(|r| r.error.as_ref().map(|(t, _)| t.clone())),
+        busy_ms: record.map_or(0.0, |r| r.busy.as_secs_f64() * 1e3),
+    })
+}
+
+async fn concurrent(lambda: &LocalLambda, way: Way, size: u64, n: usize) -> Result<Row, String> {
+    let requests = (0..n).map(|id| fetch(lambda, id, size, None, None));
+    let answers = futures_util::future::join_all(requests).await;
+    let answers: Vec<Received> = answers.into_iter().collect::<Result<_, _>>()?;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let records = lambda.records();
+    let expected = lambda_stream_testkit::data::pattern(usize::try_from(size).unwrap_or(0));
+    Ok(Row {
+        scenario: Scenario::Concurrent,
+        way,
+        size_bytes: size,
+        requests: n,
+        status: answers.first().map_or(0, |a| a.status),
+        ttfb_ms: median(answers.iter().map(|a| a.ttfb.as_secs_f64() * 1e3).collect()),
+        total_ms: answers
+            .iter()
+            .map(|a| a.total.as_secs_f64() * 1e3)
+            .fold(0.0, f64::max),
+        body_bytes: answers.first().map_or(0, |a| a.body.len() as u64),
+        clean_end: answers.iter().all(|a| a.complete),
+        exact: answers.iter().all(|a| a.complete && a.body == expected[..]),
+        reported: records
+            .iter()
+            .find_map(|r| r.error.as_ref().map(|(t, _)| t.clone())),
+        busy_ms: median(records.iter().map(|r| r.busy.as_secs_f64() * 1e3).collect()),
+    })
+}
+
+/// The rows of one scenario as a table, and a line that says what they show.
+pub fn print_scenario(scenario: Scenario, rows: &[Row]) {
+    let rows: Vec<&Row> = rows.iter().filter(|r| r.scenario == scenario).collect();
+    if rows.is_empty() {
+        return;
+    }
+    println!("{}", title(scenario));
+    println!(
+        "{:>9}  {:<13}  {:>6}  {:>9}  {:>10}  {:>11}  {:>9}  {:>8}  {:<30}",
+        "size",
+        "way",
+        "status",
+        "TTFB ms",
+        "total ms",
+        "body bytes",
+        "clean end",
+        "busy ms",
+        "failure reported to Lambda"
+    );
+    for r in &rows {
+        println!(
+            "{:>9}  {:<13}  {:>6}  {:>9.1}  {:>10.1}  {:>11}  {:>9}  {:>8.1}  {:<30}",
+            megabytes(r.size_bytes as usize),
+            r.way.to_string(),
+            r.status,
+            r.ttfb_ms,
+            r.total_ms,
+            r.body_bytes,
+            match (r.clean_end, r.exact) {
+                (true, true) => "yes",
+                (true, false) => "yes, short",
+                (false, _) => "no",
+            },
+            r.busy_ms,
+            r.reported.as_deref().unwrap_or("no")
+        );
+    }
+    println!("{}\n", summary(scenario, &rows));
+}
+
+fn title(scenario: Scenario) -> &'static str {
+    match scenario {
+        Scenario::Clean => "clean: the whole object",
+        Scenario::Failure => "failure: the source breaks half way",
+        Scenario::OverBudget => {
+            "over budget: an object 20% over the streamed budget (scaled down from 200 MiB)"
+        }
+        Scenario::SlowClient => "slow client: read at 100 KB/s",
+        Scenario::Concurrent => "concurrent: 16 requests at once (TTFB: median; total: slowest)",
+    }
+}
+
+/// One sentence from the numbers.
+fn summary(scenario: Scenario, rows: &[&Row]) -> String {
+    let by = |way: Way| rows.iter().filter(move |r| r.way == way);
+    let describe = |r: &Row| {
+        let end = match (r.clean_end, r.exact) {
+            (true, true) => "the whole object",
+            (true, false) => "a clean end of a body that is not the object",
+            (false, _) => "an aborted response",
+        };
+        let reported = match &r.reported {
+            Some(t) => format!("Lambda recorded {t}"),
+            None => "Lambda recorded a success".to_owned(),
+        };
+        format!(
+            "{}: {} with {} body bytes, {end}, {reported}",
+            r.way, r.status, r.body_bytes
+        )
+    };
+    match scenario {
+        Scenario::Clean => {
+            let Some(largest) = rows.iter().map(|r| r.size_bytes).max() else {
+                return String::new();
+            };
+            let at = |way: Way| by(way).find(|r| r.size_bytes == largest);
+            match (
+                at(Way::Buffered),
+                at(Way::LambdaHttp),
+                at(Way::LambdaStream),
+            ) {
+                (Some(b), Some(h), Some(s)) => format!(
+                    "=> At {}, the first byte came after {:.0} ms with lambda-stream and {:.0} ms with lambda_http, against {:.0} ms buffered{}.",
+                    megabytes(largest as usize),
+                    s.ttfb_ms,
+                    h.ttfb_ms,
+                    b.ttfb_ms,
+                    if b.exact {
+                        String::new()
+                    } else {
+                        format!(
+                            ", which Lambda refused ({})",
+                            b.reported.as_deref().unwrap_or("an error")
+                        )
+                    }
+                ),
+                _ => String::new(),
+            }
+        }
+        Scenario::Failure | Scenario::OverBudget => {
+            let parts: Vec<String> = rows.iter().map(|r| describe(r)).collect();
+            format!("=> {}.", parts.join("; "))
+        }
+        Scenario::SlowClient => {
+            let parts: Vec<String> = rows
+                .iter()
+                .map(|r| format!("{} busy {:.0} ms", r.way, r.busy_ms))
+                .collect();
+            let client = rows.iter().map(|r| r.total_ms).fold(0.0, f64::max);
+            format!(
+                "=> The client took up to {:.1} s; the functions were {} (Lambda buffers, so a slow client does not grow what it bills).",
+                client / 1e3,
+                parts.join(", ")
+            )
+        }
+        Scenario::Concurrent => {
+            let parts: Vec<String> = rows
+                .iter()
+                .map(|r| {
+                    format!(
+                        "{} {:.0} ms to the first byte, {:.0} ms for all",
+                        r.way, r.ttfb_ms, r.total_ms
+                    )
+                })
+                .collect();
+            format!("=> {}.", parts.join("; "))
+        }
+    }
+}
