@@ -232,3 +232,54 @@ async fn the_example_writes_a_whole_body_and_refuses_a_failed_one() {
     assert!(!out.exists(), "the partial file is gone");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// The example built once and deployed twice, as `deploy/` does: streamed, and buffered
+/// (`S3_OBJECT_MODE=buffered`), whose 6 MB limit a 13.8 MB object is over.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_example_in_buffered_mode_serves_what_fits_and_lambda_refuses_the_rest() {
+    let (moto, s3) = moto_with_bucket(BUCKET).await.unwrap();
+    for size in [REFERENCE_SIZES[0], REFERENCE_SIZES[2]] {
+        s3.put_object()
+            .bucket(BUCKET)
+            .key(format!("object-{size}"))
+            .body(pattern(size).into())
+            .send()
+            .await
+            .unwrap();
+    }
+    let lambda = start(&moto.endpoint(), &[("S3_OBJECT_MODE", "buffered")]);
+    let get = |key: String| {
+        let url = lambda.url(&key);
+        async move {
+            tokio::time::timeout(
+                Duration::from_secs(60),
+                lambda_stream_testkit::servers::http::get(&url, &[]),
+            )
+            .await
+            .unwrap()
+            .unwrap()
+        }
+    };
+    let small = get(format!("object-{}", REFERENCE_SIZES[0])).await;
+    assert_eq!(
+        (small.status, small.complete),
+        (200, true),
+        "{}",
+        lambda.logs()
+    );
+    assert!(small.body == pattern(REFERENCE_SIZES[0])[..]);
+    assert!(
+        small.header("transfer-encoding").is_none(),
+        "a whole, buffered response"
+    );
+    let big = get(format!("object-{}", REFERENCE_SIZES[2])).await;
+    assert_eq!(big.status, 502, "over Lambda's 6 MB buffered limit");
+    let records = lambda.records();
+    assert_eq!(
+        records
+            .last()
+            .and_then(|r| r.error.as_ref())
+            .map(|e| e.0.as_str()),
+        Some(lambda_stream_testkit::servers::local_lambda::TOO_LARGE)
+    );
+}

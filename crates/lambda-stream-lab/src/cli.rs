@@ -51,6 +51,20 @@ pub struct Cli {
     #[arg(long, value_name = "on|off", default_value = "on", value_parser = on_off, action = clap::ArgAction::Set)]
     pub lambda_rate: bool,
 
+    /// Measure this deployed function URL instead (repeatable): --requests requests each,
+    /// time to first byte and total as min / median / max, the body's length and SHA-256,
+    /// the statuses. Needs a build with `--features remote` (HTTPS).
+    #[arg(long, value_name = "URL")]
+    pub url: Vec<String>,
+
+    /// Requests per --url.
+    #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub requests: u32,
+
+    /// How long one --url request may take, in seconds, before it counts as failed.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30.0, value_parser = positive)]
+    pub timeout: f64,
+
     /// What to run, comma-separated: `simulated` (buffered against streamed in this
     /// process, with a simulated client) and the scenarios of the three-way comparison in
     /// real function processes: `clean`, `failure`, `over-budget`, `slow-client`,

@@ -29,6 +29,8 @@
 pub mod cli;
 pub mod compare;
 pub mod pacing;
+#[cfg(feature = "remote")]
+pub mod remote;
 pub mod report;
 pub mod run;
 
@@ -106,6 +108,9 @@ pub fn run(cli: &Cli) -> Result<(), String> {
             "--s3-endpoint needs the S3 client: build the lab with `--features s3`".to_owned(),
         );
     }
+    if !cli.url.is_empty() {
+        return urls(cli);
+    }
     if cli.scenarios.contains(&Part::Simulated) {
         simulated(cli)?;
     }
@@ -121,6 +126,42 @@ pub fn run(cli: &Cli) -> Result<(), String> {
         comparison(cli, &scenarios)?;
     }
     Ok(())
+}
+
+/// `--url`: each URL measured, then printed.
+#[cfg(feature = "remote")]
+fn urls(cli: &Cli) -> Result<(), String> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start a runtime: {e}"))?;
+    let timeout = std::time::Duration::from_secs_f64(cli.timeout);
+    let mut all = Vec::new();
+    for url in &cli.url {
+        let stats = rt.block_on(remote::measure(url, cli.requests as usize, timeout))?;
+        if cli.json {
+            let mut line = serde_json::to_value(&stats).unwrap_or_default();
+            if let Some(object) = line.as_object_mut() {
+                object.insert("part".into(), "url".into());
+                object.insert(
+                    "settings".into(),
+                    serde_json::json!({"requests": cli.requests, "timeout_s": cli.timeout}),
+                );
+                object.insert("machine".into(), report::machine());
+            }
+            println!("{line}");
+        }
+        all.push(stats);
+    }
+    if !cli.json {
+        remote::print(&all);
+    }
+    Ok(())
+}
+
+#[cfg(not(feature = "remote"))]
+fn urls(_: &Cli) -> Result<(), String> {
+    Err("--url needs an HTTPS client: build the lab with `--features remote`".to_owned())
 }
 
 /// The settings and machine every JSON line of the comparison carries.

@@ -47,6 +47,12 @@ fn help_and_version_exit_0() {
         "--s3-endpoint",
         "--bucket",
         "--lambda-rate",
+        "--scenarios",
+        "--url",
+        "--requests",
+        "--timeout",
+        "--features s3",
+        "--features remote",
     ] {
         assert!(help.contains(flag), "{flag} missing from --help");
     }
@@ -349,4 +355,138 @@ fn every_scenario_of_the_comparison_has_its_rows() {
         assert!(total >= 1900.0, "{way}: 0.2 MB at 100 KB/s, {total} ms");
         assert!(busy < total / 4.0, "{way}: busy {busy} ms of {total}");
     }
+}
+
+#[cfg(not(feature = "remote"))]
+#[test]
+fn without_the_remote_feature_a_url_is_refused_clearly() {
+    let err = one_error_line(&lab(&["--url", "https://example.com/"]));
+    assert!(err.contains("--features remote"), "{err}");
+}
+
+/// A server on 127.0.0.1 that answers every connection with `answer`, or never (`None`).
+#[cfg(feature = "remote")]
+async fn fixed_server(answer: Option<&'static [u8]>) -> (String, tokio::task::JoinHandle<()>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/thing", listener.local_addr().unwrap());
+    let task = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let mut buf = [0u8; 4096];
+            let _ = socket.read(&mut buf).await;
+            match answer {
+                Some(bytes) => {
+                    let _ = socket.write_all(bytes).await;
+                }
+                // Stalls: reads the request, never answers, keeps the connection open.
+                None => held.push(socket),
+            }
+        }
+    });
+    (url, task)
+}
+
+#[cfg(feature = "remote")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn urls_are_measured_and_failures_reported_not_hung() {
+    use lambda_stream_testkit::servers::local_lambda::{LocalLambda, Options};
+    use sha2::Digest;
+    let lambda = LocalLambda::start_with(
+        env!("CARGO_BIN_EXE_lambda-stream-lab").as_ref(),
+        &[
+            ("LAB_FUNCTION", "lambda-stream".to_owned()),
+            ("LAB_SOURCE_LATENCY_MS", "1".to_owned()),
+        ],
+        Options::default(),
+    )
+    .unwrap();
+    let good = lambda.url("object?size=200000");
+    let (not_found, a) = fixed_server(Some(
+        b"HTTP/1.1 404 Not Found\r\ncontent-length: 9\r\nconnection: close\r\n\r\nnot found",
+    ))
+    .await;
+    let (stalled, b) = fixed_server(None).await;
+    let refused = format!(
+        "http://127.0.0.1:{}/",
+        lambda_stream_testkit::servers::free_port().unwrap()
+    );
+    let args: Vec<String> = [
+        "--json",
+        "--requests",
+        "2",
+        "--timeout",
+        "1",
+        "--url",
+        &good,
+        "--url",
+        &not_found,
+        "--url",
+        &refused,
+        "--url",
+        &stalled,
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let started = std::time::Instant::now();
+    let out = tokio::task::spawn_blocking(move || {
+        lab(&args.iter().map(String::as_str).collect::<Vec<_>>())
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(30),
+        "not hung"
+    );
+    let rows: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(rows.len(), 4);
+    let expected: String = sha2::Sha256::digest(&lambda_stream_testkit::data::pattern(200_000))
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let ok = &rows[0];
+    assert_eq!(ok["statuses"], serde_json::json!([200, 200]));
+    assert_eq!(ok["body_bytes"], 200_000);
+    assert_eq!(ok["sha256"], expected.as_str());
+    assert_eq!(ok["bodies_differ"], false);
+    assert!(ok["ttfb_ms"]["max"].as_f64().unwrap() <= ok["total_ms"]["max"].as_f64().unwrap());
+    assert_eq!(ok["errors"], serde_json::json!([]));
+    assert_eq!(rows[1]["statuses"], serde_json::json!([404, 404]));
+    assert_eq!(rows[1]["body_bytes"], 9);
+    assert_eq!(rows[2]["statuses"], serde_json::json!([0, 0]));
+    assert!(
+        rows[2]["errors"][0]
+            .as_str()
+            .unwrap()
+            .contains("onnection refused"),
+        "{}",
+        rows[2]
+    );
+    assert_eq!(rows[3]["statuses"], serde_json::json!([0, 0]));
+    assert!(
+        rows[3]["errors"][1]
+            .as_str()
+            .unwrap()
+            .contains("no answer within 1 s"),
+        "{}",
+        rows[3]
+    );
+    a.abort();
+    b.abort();
+
+    let err = one_error_line(&lab(&["--url", "ftp://example.com/x"]));
+    assert!(err.contains("expected an http:// or https:// URL"), "{err}");
+    let err = one_error_line(&lab(&["--url", "http://127.0.0.1:9/", "--requests", "0"]));
+    assert!(err.contains("--requests"), "{err}");
 }

@@ -19,6 +19,10 @@
 //!   the Runtime API's error trailers, so the caller's response ends abnormally, never as a
 //!   clean, short 200. A missing `S3_BUCKET` is reported as the function's init error.
 //!
+//! `S3_OBJECT_MODE=buffered` runs the same function buffered instead, on
+//! `lambda_http::run` (the object collected, base64 in the JSON response, so at most about
+//! 4.5 MB): the comparison of the published experiment, deployed from one build.
+//!
 //! `S3_FORCE_PATH_STYLE=true` and the SDK's `AWS_ENDPOINT_URL_S3` point it at an
 //! S3-compatible server such as `moto_server`. `RUST_LOG` sets the log level (`info` by
 //! default).
@@ -138,16 +142,32 @@ async fn app() -> Result<App, lambda_http::Error> {
 }
 
 #[tokio::main]
-async fn main() -> Result<(), lambda_stream_runtime::RuntimeError> {
+async fn main() -> Result<(), lambda_http::Error> {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
         .without_time()
         .init();
+    if std::env::var("S3_OBJECT_MODE").is_ok_and(|m| m == "buffered") {
+        let app = Arc::new(app().await?);
+        let buffered = service_fn(move |request| {
+            let app = app.clone();
+            async move {
+                let (parts, body) = serve(app, request).await?.into_parts();
+                let bytes = body.collect().await.map_err(Box::new)?.to_bytes();
+                Ok::<_, lambda_http::Error>(http::Response::from_parts(
+                    parts,
+                    lambda_http::Body::Binary(bytes.to_vec()),
+                ))
+            }
+        });
+        return lambda_http::run(buffered).await;
+    }
     lambda_stream_runtime::run_with_init(|| async {
         let app = Arc::new(app().await?);
         Ok::<_, lambda_http::Error>(service_fn(move |request| serve(app.clone(), request)))
     })
-    .await
+    .await?;
+    Ok(())
 }

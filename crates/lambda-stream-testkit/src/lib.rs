@@ -9,7 +9,7 @@
 //! - [`data`]: deterministic object contents and the reference sizes.
 //! - [`errors`]: error chains, and a check that each error says its own thing once.
 //! - `paced` (feature `paced`): a source paced like a network response, as S3 sends.
-//! - [`strategy`]: proptest strategies for chunkings.
+//! - `strategy` (feature `strategy`): proptest strategies for chunkings.
 //! - `servers` (feature `servers`): `moto_server` and a connection-breaking proxy on
 //!   127.0.0.1, stopped when dropped.
 #![forbid(unsafe_code)]
@@ -28,6 +28,7 @@ pub mod paced;
 #[cfg(feature = "servers")]
 pub mod servers;
 mod source;
+#[cfg(feature = "strategy")]
 pub mod strategy;
 
 pub use source::{Probe, Script, ScriptError, ScriptedSource};
