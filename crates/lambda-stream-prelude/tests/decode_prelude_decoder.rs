@@ -8,7 +8,7 @@ use std::error::Error as _;
 
 use bytes::Bytes;
 use lambda_stream_prelude::{
-    DecodeErrorKind, Decoded, Dialect, MAX_PRELUDE_LEN, MetadataPrelude, PreludeDecoder,
+    DELIMITER, DecodeErrorKind, Decoded, Dialect, MAX_PRELUDE_LEN, MetadataPrelude, PreludeDecoder,
 };
 use lambda_stream_testkit::data::{REFERENCE_SIZES, pattern};
 use lambda_stream_testkit::strategy::chunk_sizes;
@@ -75,6 +75,49 @@ fn wire_and_rest(p: &MetadataPrelude, dialect: Dialect, body: &Bytes) -> (Bytes,
     (Bytes::from(wire), body.slice(head..))
 }
 
+/// Bytes shaped like a response stream gone wrong; see `junk_is_framed_exactly_and_never_panics`.
+fn junk() -> impl Strategy<Value = Bytes> {
+    const TOKENS: &[&str] = &[
+        "{",
+        "}",
+        "[",
+        "]",
+        ":",
+        ",",
+        "\"",
+        "\"statusCode\"",
+        "\"headers\"",
+        "\"cookies\"",
+        "\"multiValueHeaders\"",
+        "200",
+        "-1",
+        "\"x\"",
+        "null",
+        " ",
+        "\u{fffd}",
+    ];
+    let head = prop_oneof![
+        (
+            common::prelude(),
+            prop::sample::select(common::DIALECTS.to_vec())
+        )
+            .prop_map(|(p, d)| p.encode(d).unwrap().to_vec()),
+        prop::collection::vec(prop::sample::select(TOKENS), 0..64)
+            .prop_map(|t| t.concat().into_bytes()),
+        // Past the limit, with or without a NUL in reach.
+        (MAX_PRELUDE_LEN - 16..MAX_PRELUDE_LEN + 16).prop_map(|n| vec![b'x'; n]),
+    ];
+    let nuls = prop_oneof![Just(DELIMITER.len()), 0..=DELIMITER.len() + 1];
+    let stray = prop::option::of(1u8..=255);
+    let tail = prop::collection::vec(any::<u8>(), 0..64);
+    (head, nuls, stray, tail).prop_map(|(mut wire, nuls, stray, tail)| {
+        wire.extend(std::iter::repeat_n(0, nuls));
+        wire.extend(stray);
+        wire.extend(tail);
+        Bytes::from(wire)
+    })
+}
+
 proptest! {
     #[test]
     fn encode_then_decode_is_the_identity_up_to_the_dialect(
@@ -91,29 +134,72 @@ proptest! {
         prop_assert_eq!(decoded.encode(dialect).unwrap(), p.encode(dialect).unwrap());
     }
 
+    /// Junk that reaches every branch: a JSON-like head (a real prelude or token soup), a
+    /// run of NULs that may stop short of eight, a stray byte, a tail. The framing outcome is
+    /// predicted exactly from the bytes; JSON verdicts are checked against serde_json.
     #[test]
-    fn arbitrary_bytes_never_panic(
-        bytes in prop::collection::vec(any::<u8>(), 0..20_000),
+    fn junk_is_framed_exactly_and_never_panics(
+        wire in junk(),
         sizes in chunk_sizes(4096),
     ) {
-        let wire = Bytes::from(bytes);
         let mut decoder = PreludeDecoder::new();
-        let mut outcome = Ok(());
+        let mut outcome = Ok(None);
+        let mut body = Vec::new();
         for chunk in chunks(&wire, &Bytes::new(), &sizes) {
             match decoder.decode(chunk) {
-                Ok(_) => {}
+                Ok(Decoded::NeedMore) => {}
+                Ok(Decoded::Prelude { prelude, body: b }) => {
+                    body.extend_from_slice(&b);
+                    outcome = Ok(Some(prelude));
+                }
+                Ok(Decoded::Body(b)) => body.extend_from_slice(&b),
                 Err(e) => {
                     outcome = Err(e);
                     break;
                 }
             }
         }
-        let outcome = outcome.and_then(|()| decoder.finish());
-        let first_nul = wire.iter().position(|&b| b == 0);
-        if first_nul.is_none_or(|at| at > MAX_PRELUDE_LEN - 8) && wire.len() > MAX_PRELUDE_LEN - 8 {
-            let e = outcome.unwrap_err();
-            prop_assert_eq!(e.kind(), &DecodeErrorKind::TooLarge { limit: MAX_PRELUDE_LEN });
-            prop_assert_eq!(e.offset(), MAX_PRELUDE_LEN - 8);
+        let outcome = outcome.and_then(|p| decoder.finish().map(|()| p));
+        let limit = MAX_PRELUDE_LEN - DELIMITER.len();
+        match wire.iter().position(|&b| b == 0).filter(|&at| at <= limit) {
+            // No NUL where a delimiter may start: too large once past the limit, else short.
+            None => {
+                let e = outcome.unwrap_err();
+                if wire.len() > limit {
+                    prop_assert_eq!(e.kind(), &DecodeErrorKind::TooLarge { limit: MAX_PRELUDE_LEN });
+                    prop_assert_eq!(e.offset(), limit);
+                } else {
+                    prop_assert_eq!(e.kind(), &DecodeErrorKind::Truncated);
+                    prop_assert!(e.is_eof());
+                }
+            }
+            Some(at) => match wire[at..].iter().take(DELIMITER.len()).position(|&b| b != 0) {
+                // A NUL starts the delimiter: the first non-NUL of the eight is named.
+                Some(k) => {
+                    let e = outcome.unwrap_err();
+                    prop_assert_eq!(e.kind(), &DecodeErrorKind::Delimiter { found: wire[at + k] });
+                    prop_assert_eq!(e.offset(), at + k);
+                }
+                None if wire.len() < at + DELIMITER.len() => {
+                    let e = outcome.unwrap_err();
+                    prop_assert_eq!(e.kind(), &DecodeErrorKind::Truncated);
+                }
+                // A whole delimiter: the verdict is the JSON's, and the body is every byte after.
+                None => {
+                    let json = serde_json::from_slice::<serde_json::Value>(&wire[..at]);
+                    match outcome {
+                        Ok(prelude) => {
+                            prop_assert!(prelude.is_some());
+                            prop_assert!(json.is_ok_and(|v| v.is_object()), "accepted {:?}", &wire[..at]);
+                            prop_assert_eq!(&body[..], &wire[at + DELIMITER.len()..]);
+                        }
+                        Err(e) => {
+                            let json_error = matches!(e.kind(), DecodeErrorKind::Json { .. } | DecodeErrorKind::Invalid(_));
+                            prop_assert!(json_error, "{:?}", e);
+                        }
+                    }
+                }
+            },
         }
     }
 

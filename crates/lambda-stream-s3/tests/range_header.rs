@@ -62,20 +62,13 @@ proptest! {
     }
 
     #[test]
-    fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..64), size: u64) {
-        if let RangeHeader::Single(spec) = RangeHeader::parse(&bytes) {
-            // Whatever was accepted resolves sanely and prints back to itself.
-            if let Ok(r) = spec.resolve(size) {
-                prop_assert!(r.first <= r.last && r.last < size);
-            }
-            prop_assert_eq!(RangeHeader::parse(spec.header_value().as_bytes()), RangeHeader::Single(spec));
-        }
-    }
-
-    #[test]
-    fn junk_after_bytes_never_panics(tail in "[0-9, \\-\\t]{0,24}", size: u64) {
+    /// Arbitrary bytes rarely even start with `bytes=`; the `range_header` fuzz target
+    /// covers those, this covers the junk a parser meets after the unit.
+    fn junk_after_bytes_never_panics(tail in "[0-9, \\-\\t]{0,24}", size in prop_oneof![0..64u64, any::<u64>()]) {
         let header = format!("bytes={tail}");
         if let Some(spec) = RangeHeader::parse(header.as_bytes()).single() {
+            // Whatever was accepted prints back to itself.
+            prop_assert_eq!(RangeHeader::parse(spec.header_value().as_bytes()).single(), Some(spec));
             // Whatever was accepted resolves within the object, or is unsatisfiable.
             match spec.resolve(size) {
                 Ok(r) => prop_assert!(r.first <= r.last && r.last < size, "{:?} of {}", r, size),

@@ -43,10 +43,18 @@ proptest! {
         size in prop::sample::select(REFERENCE_SIZES.to_vec()),
         sizes in chunk_sizes(1 << 20),
         pend in pendings(),
-        error in prop::option::of(0..=REFERENCE_SIZES[2]),
+        error in prop::option::of((0u8..4, any::<prop::sample::Index>())),
     ) {
         let sizes: Vec<usize> = sizes.into_iter().map(|s| s.max(53)).collect();
         let data = object().slice(..size);
+        // The failure falls within this object: before the first byte, on the last, after
+        // the last, or anywhere.
+        let error = error.map(|(edge, anywhere)| match edge {
+            0 => 0,
+            1 => size - 1,
+            2 => size,
+            _ => anywhere.index(size + 1),
+        });
         let mut script = Script::new(data.clone()).chunk_sizes(sizes).pendings(pend);
         if let Some(at) = error {
             script = script.error_at(at);
@@ -101,38 +109,55 @@ fn budget_case(body_len: usize, limit_delta: i64) -> (Vec<Result<Bytes, StreamEr
 
 #[test]
 fn the_budget_holds_at_the_exact_boundary() {
-    for body_len in [0usize, 1, 5000, 100_000] {
-        // Response size limit + 1 (budget one short), limit, limit - 1.
+    let json = prelude()
+        .encode(lambda_stream::Dialect::FunctionUrl)
+        .unwrap();
+    for body_len in [0usize, 1, 999, 1000, 1001, 5000, 100_000] {
+        let mut whole = json.to_vec();
+        whole.extend_from_slice(&DELIMITER);
+        whole.extend_from_slice(&object()[..body_len]);
+        // Budget one short of the response, exactly it, one over.
         for delta in [-1i64, 0, 1] {
             if body_len == 0 && delta < 0 {
                 continue;
             }
             let (items, limit) = budget_case(body_len, delta);
-            let sent: u64 = items
-                .iter()
-                .filter_map(|i| i.as_ref().ok())
-                .map(|b| b.len() as u64)
-                .sum();
-            let errors: Vec<_> = items.iter().filter_map(|i| i.as_ref().err()).collect();
-            assert!(
-                sent <= limit,
-                "{body_len}/{delta}: {sent} sent over {limit}"
-            );
+            let mut sent = Vec::new();
+            let mut errors = Vec::new();
+            for item in &items {
+                match item {
+                    Ok(frame) if errors.is_empty() => sent.extend_from_slice(frame),
+                    Ok(_) => panic!("{body_len}/{delta}: a frame after the error"),
+                    Err(e) => errors.push(e),
+                }
+            }
             if delta < 0 {
-                assert_eq!(
-                    sent, limit,
-                    "{body_len}/{delta}: every byte that fits is sent"
-                );
-                assert_eq!(errors.len(), 1);
-                assert_eq!(errors[0].error_type(), "Response.TooLarge");
+                // Every byte that fits, in order, then exactly this error.
                 assert!(
-                    errors[0]
-                        .message()
-                        .contains(&format!("at most {limit} bytes"))
+                    sent[..] == whole[..limit as usize],
+                    "{body_len}/{delta}: {} of {limit} bytes, or not these bytes",
+                    sent.len()
                 );
-                assert!(items.last().unwrap().is_err(), "the error comes last");
+                assert_eq!(errors.len(), 1, "{body_len}/{delta}");
+                assert_eq!(errors[0].error_type(), "Response.TooLarge");
+                assert_eq!(
+                    errors[0].message(),
+                    format!(
+                        "response too large: expected at most {limit} bytes (prelude included), \
+                         the body had more; sent the first {limit}"
+                    )
+                );
+                let typed = errors[0].source_ref::<lambda_stream::ResponseTooLarge>();
+                assert_eq!(typed.map(|t| t.limit()), Some(limit));
             } else {
+                // The whole response, in order, and no error.
                 assert!(errors.is_empty(), "{body_len}/{delta}: {errors:?}");
+                assert!(
+                    sent == whole,
+                    "{body_len}/{delta}: {} of {} bytes, or not these bytes",
+                    sent.len(),
+                    whole.len()
+                );
             }
         }
     }
