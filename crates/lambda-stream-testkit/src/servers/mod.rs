@@ -3,21 +3,27 @@
 //! records what a client receives.
 
 pub mod build;
+#[cfg(feature = "fixtures")]
 mod cargo_lambda;
 pub mod http;
 #[cfg(feature = "local-lambda")]
 pub mod local_lambda;
+#[cfg(feature = "fixtures")]
 mod moto;
+#[cfg(feature = "fixtures")]
 mod proxy;
 #[cfg(feature = "runtime-api")]
 pub mod runtime_api;
 #[cfg(feature = "s3")]
 mod s3;
 
+#[cfg(feature = "fixtures")]
 pub use cargo_lambda::CargoLambda;
 #[cfg(feature = "local-lambda")]
 pub use local_lambda::LocalLambda;
+#[cfg(feature = "fixtures")]
 pub use moto::Moto;
+#[cfg(feature = "fixtures")]
 pub use proxy::{Fault, FaultyProxy, Requests};
 #[cfg(feature = "runtime-api")]
 pub use runtime_api::RuntimeApi;
