@@ -16,8 +16,9 @@
 //! Before the timed groups it prints the peak heap of 200 MB and of 0.2 MB through
 //! `Prefetch` then `Rechunk` (default settings, a source that allocates each chunk) and
 //! fails if the peak exceeds `window + 2 * max + 64 KiB` or differs by more than 10%
-//! between the two sizes. `cargo run -p lambda-stream-benches --bin ratios` prints the
-//! throughput ratios of the last run.
+//! between the two sizes. Each group stamps its estimates with the run's id;
+//! `cargo run -p lambda-stream-benches --bin ratios` prints the throughput ratios of one
+//! run.
 
 use std::hint::black_box;
 use std::num::NonZeroUsize;
@@ -26,7 +27,7 @@ use bytes::{Bytes, BytesMut};
 use criterion::{BatchSize, BenchmarkId, Criterion, Throughput};
 use futures_executor::block_on;
 use futures_util::{StreamExt, stream};
-use lambda_stream_benches::{BENCH_SIZES, object, size_label};
+use lambda_stream_benches::{BENCH_SIZES, Run, object, size_label};
 use lambda_stream_chunk::{
     ChunkStreamExt, DEFAULT_MAX_FRAME, DEFAULT_WINDOW, FlushPolicy, ReadChunks, RechunkConfig,
 };
@@ -239,9 +240,14 @@ fn heap_report() {
 
 fn main() {
     heap_report();
+    let run = Run::start();
     let mut c = Criterion::default().configure_from_args();
     pass_through(&mut c);
     coalesce(&mut c);
     read(&mut c);
+    for group in ["chunk_pass_through", "chunk_coalesce", "chunk_read"] {
+        run.stamp(group)
+            .expect("stamping the estimates with the run id");
+    }
     c.final_summary();
 }

@@ -2,7 +2,9 @@
 
 pub mod function;
 
+use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
+use std::time::SystemTime;
 
 use bytes::Bytes;
 use lambda_stream_testkit::data::{MAX_STREAMED, REFERENCE_SIZES, pattern};
@@ -24,4 +26,80 @@ pub fn object() -> &'static Bytes {
 /// `4.4MB`, as benchmark ids spell sizes.
 pub fn size_label(size: usize) -> String {
     lambda_stream_testkit::data::megabytes(size).replace(' ', "")
+}
+
+/// Where criterion keeps its estimates, found as criterion finds it: `$CRITERION_HOME`,
+/// else `criterion` under `$CARGO_TARGET_DIR`, under the target directory `cargo metadata`
+/// reports, or under this workspace's `target`.
+pub fn criterion_dir() -> PathBuf {
+    if let Some(home) = std::env::var_os("CRITERION_HOME") {
+        return PathBuf::from(home);
+    }
+    if let Some(target) = std::env::var_os("CARGO_TARGET_DIR") {
+        return Path::new(&target).join("criterion");
+    }
+    let from_metadata =
+        std::process::Command::new(std::env::var_os("CARGO").unwrap_or("cargo".into()))
+            .args(["metadata", "--format-version", "1", "--no-deps"])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+            .ok()
+            .filter(|out| out.status.success())
+            .and_then(|out| serde_json::from_slice::<serde_json::Value>(&out.stdout).ok())
+            .and_then(|meta| meta["target_directory"].as_str().map(PathBuf::from));
+    from_metadata
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"))
+        .join("criterion")
+}
+
+/// The file beside each benchmark's `new/estimates.json` naming the run that wrote it.
+pub const RUN_ID_FILE: &str = "run-id";
+
+/// One `cargo bench` process: stamps the estimates it wrote with its run id, so that a
+/// ratio is only ever taken between two estimates of the same run.
+#[derive(Debug)]
+pub struct Run {
+    id: String,
+    started: SystemTime,
+    dir: PathBuf,
+}
+
+impl Run {
+    /// A run starting now.
+    pub fn start() -> Run {
+        let started = SystemTime::now();
+        let nanos = started
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        Run {
+            id: format!("{nanos}-{}", std::process::id()),
+            started,
+            dir: criterion_dir(),
+        }
+    }
+
+    /// Stamps every estimate of `group` this run wrote (`<function>/<size>/new/`), and
+    /// only those: a benchmark filtered out keeps its older stamp.
+    ///
+    /// # Errors
+    ///
+    /// When a stamp cannot be written.
+    pub fn stamp(&self, group: &str) -> std::io::Result<()> {
+        let Ok(functions) = std::fs::read_dir(self.dir.join(group)) else {
+            return Ok(());
+        };
+        for size_dir in functions
+            .flatten()
+            .filter_map(|f| std::fs::read_dir(f.path()).ok())
+            .flatten()
+            .flatten()
+        {
+            let new = size_dir.path().join("new");
+            let written = std::fs::metadata(new.join("estimates.json")).and_then(|m| m.modified());
+            if written.is_ok_and(|at| at >= self.started) {
+                std::fs::write(new.join(RUN_ID_FILE), &self.id)?;
+            }
+        }
+        Ok(())
+    }
 }

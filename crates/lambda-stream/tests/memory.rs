@@ -39,19 +39,14 @@ const NETWORK_CHUNKS: [usize; 7] = [
 /// Chunks as large S3 reads come: all within the default band (64 to 256 KiB).
 const IN_BAND_CHUNKS: [usize; 4] = [64 * 1024, 128 * 1024, 256 * 1024, 100_000];
 
-/// Fixed overhead on top of the bytes held: the prefetch queue's entries, the `ByteStream`
-/// and `ResponseStream` states, the prelude frames and the runtime's task bookkeeping.
-/// (634 bytes measured with chunks in the band, where nothing else is held.)
-const OVERHEAD: u64 = 16 * 1024;
-
-/// The most a streamed response holds at once, for chunks of at most `largest` bytes:
-///
-/// `window - 1 + largest` queued by the prefetch (the chunk handed on to be cut included),
-/// `largest` kept alive by the frame the client still holds, `2 * min(2 * min_frame,
-/// max_frame)` for the rechunk buffers, plus [`OVERHEAD`].
+/// See [`heap::streamed_peak_bound`] for the formula.
 fn bound(largest: usize) -> u64 {
-    let rechunk = 2 * (2 * DEFAULT_MIN_FRAME).min(DEFAULT_MAX_FRAME);
-    (DEFAULT_WINDOW - 1 + 2 * largest + rechunk) as u64 + OVERHEAD
+    heap::streamed_peak_bound(
+        DEFAULT_WINDOW,
+        DEFAULT_MIN_FRAME,
+        DEFAULT_MAX_FRAME,
+        largest,
+    )
 }
 
 fn object() -> &'static Bytes {
@@ -171,7 +166,7 @@ fn chunks_in_the_band_are_never_copied_and_allocate_no_body() {
         assert_eq!(served.copied_frames, 0, "{size} bytes: frames copied");
         // No allocation carries body bytes: everything allocated is bookkeeping.
         assert!(
-            served.heap.peak_bytes <= OVERHEAD,
+            served.heap.peak_bytes <= heap::STREAMED_OVERHEAD,
             "{size} bytes: peak {} B with nothing to buffer",
             served.heap.peak_bytes
         );
