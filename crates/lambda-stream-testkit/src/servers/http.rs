@@ -150,13 +150,37 @@ pub async fn request_paced(
         .filter_map(|l| l.split_once(':'))
         .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_owned()))
         .collect();
+    let (body, trailers, complete) = frame_body(status, method, &headers, &raw[end..]);
+    let ttfb = first_body_at.unwrap_or(total);
+    Ok(Received {
+        status,
+        headers,
+        body,
+        trailers,
+        complete,
+        stalled,
+        ttfb,
+        total,
+    })
+}
+
+/// The body and trailers of a response whose head said `status` and `headers`, from the
+/// bytes after the head, and whether the body is known to be whole (RFC 9112, section
+/// 6.3): a bodyless answer with nothing after its head, a chunked body through its last
+/// chunk and trailers, or exactly `content-length` bytes; never a body delimited only by
+/// the close of the connection.
+fn frame_body(
+    status: u16,
+    method: &str,
+    headers: &[(String, String)],
+    rest: &[u8],
+) -> (Vec<u8>, Vec<(String, String)>, bool) {
     let chunked = headers
         .iter()
         .any(|(n, v)| n == "transfer-encoding" && v.eq_ignore_ascii_case("chunked"));
-    let rest = &raw[end..];
     // 1xx, 204 and 304 responses end with their head (RFC 9112, section 6.3).
     let bodyless = matches!(status, 100..=199 | 204 | 304) || method == "HEAD";
-    let (body, trailers, complete) = if bodyless {
+    if bodyless {
         (rest.to_vec(), Vec::new(), rest.is_empty())
     } else if chunked {
         dechunk(rest)
@@ -170,20 +194,9 @@ pub async fn request_paced(
         (
             rest.to_vec(),
             Vec::new(),
-            length.is_some_and(|l| l == rest.len()) && !stalled,
+            length.is_some_and(|l| l == rest.len()),
         )
-    };
-    let ttfb = first_body_at.unwrap_or(total);
-    Ok(Received {
-        status,
-        headers,
-        body,
-        trailers,
-        complete,
-        stalled,
-        ttfb,
-        total,
-    })
+    }
 }
 
 /// The body and trailers of a chunked message, and whether its last chunk arrived.
@@ -237,5 +250,44 @@ mod tests {
         let (body, _, complete) = dechunk(b"3\r\nabc\r\n5\r\nde");
         assert_eq!((body.as_slice(), complete), (&b"abcde"[..], false));
         assert!(!dechunk(b"3\r\nabc\r\n").2);
+    }
+
+    #[test]
+    fn every_framing_tells_whole_from_cut() {
+        let h = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
+            pairs
+                .iter()
+                .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
+                .collect()
+        };
+        let complete = |status, method, headers: &[(&str, &str)], rest: &[u8]| {
+            frame_body(status, method, &h(headers), rest).2
+        };
+        let length = [("content-length", "5")];
+        assert!(complete(200, "GET", &length, b"hello"));
+        assert!(
+            !complete(200, "GET", &length, b"hell"),
+            "short of its length"
+        );
+        assert!(
+            !complete(200, "GET", &length, b"hello!"),
+            "longer than its length"
+        );
+        // Close-delimited: as long as it is, never known to be whole.
+        assert!(!complete(200, "GET", &[], b"hello"));
+        let chunked = [("transfer-encoding", "chunked")];
+        assert!(complete(200, "GET", &chunked, b"5\r\nhello\r\n0\r\n\r\n"));
+        assert!(
+            !complete(200, "GET", &chunked, b"5\r\nhello\r\n"),
+            "no last chunk"
+        );
+        // Bodyless answers end with their head, whatever they announce.
+        for (status, method) in [(204, "GET"), (304, "GET"), (200, "HEAD"), (101, "GET")] {
+            assert!(complete(status, method, &length, b""), "{status} {method}");
+            assert!(
+                !complete(status, method, &length, b"x"),
+                "{status} {method} with bytes"
+            );
+        }
     }
 }
