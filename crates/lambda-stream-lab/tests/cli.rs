@@ -451,7 +451,7 @@ async fn urls_are_measured_and_failures_reported_not_hung() {
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
     assert_eq!(rows.len(), 4);
-    let expected: String = sha2::Sha256::digest(&lambda_stream_testkit::data::pattern(200_000))
+    let expected: String = sha2::Sha256::digest(lambda_stream_testkit::data::pattern(200_000))
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect();

@@ -429,6 +429,8 @@ fn summary(scenario: Scenario, rows: &[&Row]) -> String {
     let describe = |r: &Row| {
         let end = match (r.clean_end, r.exact) {
             (true, true) => "the whole object",
+            // An answer that says it is an error (a 413, a 502) is not mistaken for data.
+            (true, false) if r.status >= 400 => "a complete error answer",
             (true, false) => "a clean end of a body that is not the object",
             (false, _) => "an aborted response",
         };
