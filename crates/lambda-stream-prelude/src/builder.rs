@@ -62,6 +62,15 @@ impl Default for Builder {
 
 impl Builder {
     /// A builder for a `200 OK` prelude with no headers and no cookies.
+    ///
+    /// ```
+    /// use lambda_stream_prelude::Builder;
+    ///
+    /// let prelude = Builder::new().build()?;
+    /// assert_eq!(prelude.status(), 200);
+    /// assert_eq!(prelude.headers().count(), 0);
+    /// # Ok::<(), lambda_stream_prelude::PreludeError>(())
+    /// ```
     pub fn new() -> Self {
         Builder::default()
     }
@@ -202,6 +211,17 @@ impl Builder {
 
 /// A status code given to [`Builder::status`]: a `u16` (so that a bare literal such as
 /// `200` works) or an `http::StatusCode`. Sealed.
+///
+/// ```
+/// use lambda_stream_prelude::MetadataPrelude;
+///
+/// let a = MetadataPrelude::builder().status(404).build()?;
+/// let b = MetadataPrelude::builder().status(http::StatusCode::NOT_FOUND).build()?;
+/// assert_eq!(a, b);
+/// use lambda_stream_prelude::IntoStatus;
+/// assert_eq!(http::StatusCode::NOT_FOUND.into_status(), 404);
+/// # Ok::<(), lambda_stream_prelude::PreludeError>(())
+/// ```
 pub trait IntoStatus: sealed::Sealed {
     /// The numeric code.
     fn into_status(self) -> u16;

@@ -8,6 +8,19 @@ use crate::prelude::MetadataPrelude;
 use crate::{DELIMITER, MAX_PRELUDE_LEN, json};
 
 /// What [`PreludeDecoder::decode`] made of a chunk.
+///
+/// ```
+/// use bytes::Bytes;
+/// use lambda_stream_prelude::{Decoded, PreludeDecoder};
+///
+/// let mut decoder = PreludeDecoder::new();
+/// let first = decoder.decode(Bytes::from_static(b"{}\0\0\0\0\0\0\0\0<html>"))?;
+/// let Decoded::Prelude { prelude, body } = first else { panic!("{first:?}") };
+/// assert_eq!(prelude.status(), 200);
+/// assert_eq!(body, "<html>");
+/// assert_eq!(decoder.decode(Bytes::from_static(b"</html>"))?, Decoded::Body("</html>".into()));
+/// # Ok::<(), lambda_stream_prelude::DecodeError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Decoded {
     /// The prelude is not complete yet: feed the next chunk.
@@ -110,6 +123,19 @@ impl PreludeDecoder {
     /// Refuses, with [`DecodeErrorKind::Invalid`] at its byte offset, a prelude whose
     /// metadata fails the checks of [`Builder::build`](crate::Builder::build): the rules
     /// this crate's encoder follows.
+    ///
+    /// ```
+    /// use bytes::Bytes;
+    /// use lambda_stream_prelude::{DecodeErrorKind, PreludeDecoder};
+    ///
+    /// // A header name with a space: sent by a real function, refused by the builder.
+    /// let wire = Bytes::from_static(b"{\"headers\":{\"my header\":\"1\"}}\0\0\0\0\0\0\0\0");
+    /// let (lenient, _) = PreludeDecoder::decode_all(wire.clone())?;
+    /// assert!(!lenient.is_checked());
+    /// let strict = PreludeDecoder::new().strict().decode(wire).unwrap_err();
+    /// assert!(matches!(strict.kind(), DecodeErrorKind::Invalid(_)));
+    /// # Ok::<(), lambda_stream_prelude::DecodeError>(())
+    /// ```
     #[must_use]
     pub fn strict(mut self) -> Self {
         self.strict = true;
@@ -118,6 +144,16 @@ impl PreludeDecoder {
 
     /// Sets how many bytes (JSON and delimiter) may come before the body; default
     /// [`MAX_PRELUDE_LEN`], the limit AWS sets.
+    ///
+    /// ```
+    /// use bytes::Bytes;
+    /// use lambda_stream_prelude::{DecodeErrorKind, PreludeDecoder};
+    ///
+    /// let mut decoder = PreludeDecoder::new().with_max_len(16);
+    /// assert_eq!(decoder.max_len(), 16);
+    /// let e = decoder.decode(Bytes::from_static(b"{\"statusCode\":200}\0\0\0\0\0\0\0\0")).unwrap_err();
+    /// assert_eq!(e.kind(), &DecodeErrorKind::TooLarge { limit: 16 });
+    /// ```
     #[must_use]
     pub fn with_max_len(mut self, max_len: usize) -> Self {
         self.max_len = max_len;
@@ -125,6 +161,17 @@ impl PreludeDecoder {
     }
 
     /// Sets the policy applied to hop-by-hop headers found in the prelude.
+    ///
+    /// ```
+    /// use bytes::Bytes;
+    /// use lambda_stream_prelude::{HopByHopPolicy, PreludeDecoder};
+    ///
+    /// let wire = Bytes::from_static(b"{\"headers\":{\"Connection\":\"close\",\"ETag\":\"x\"}}\0\0\0\0\0\0\0\0");
+    /// let mut decoder = PreludeDecoder::new().with_hop_by_hop(HopByHopPolicy::Remove);
+    /// let Ok(lambda_stream_prelude::Decoded::Prelude { prelude, .. }) = decoder.decode(wire) else { panic!() };
+    /// assert_eq!(prelude.get("connection"), None);
+    /// assert_eq!(prelude.get("etag"), Some("x"));
+    /// ```
     #[must_use]
     pub fn with_hop_by_hop(mut self, policy: HopByHopPolicy) -> Self {
         self.policy = policy;
@@ -146,6 +193,18 @@ impl PreludeDecoder {
     }
 
     /// Whether the prelude has been decoded.
+    ///
+    /// ```
+    /// use bytes::Bytes;
+    /// use lambda_stream_prelude::PreludeDecoder;
+    ///
+    /// let mut decoder = PreludeDecoder::new();
+    /// decoder.decode(Bytes::from_static(b"{}\0\0\0\0"))?;
+    /// assert!(!decoder.is_done());
+    /// decoder.decode(Bytes::from_static(b"\0\0\0\0"))?;
+    /// assert!(decoder.is_done());
+    /// # Ok::<(), lambda_stream_prelude::DecodeError>(())
+    /// ```
     pub fn is_done(&self) -> bool {
         matches!(self.state, State::Body)
     }
@@ -156,6 +215,18 @@ impl PreludeDecoder {
     ///
     /// As [`decode`](Self::decode), and [`DecodeErrorKind::Truncated`] when `input` ends
     /// before the delimiter.
+    ///
+    /// ```
+    /// use bytes::Bytes;
+    /// use lambda_stream_prelude::PreludeDecoder;
+    ///
+    /// let wire = Bytes::from_static(b"{\"statusCode\":201,\"cookies\":[\"a=1\"]}\0\0\0\0\0\0\0\0created");
+    /// let (prelude, body) = PreludeDecoder::decode_all(wire)?;
+    /// assert_eq!(prelude.status(), 201);
+    /// assert_eq!(prelude.cookies(), ["a=1"]);
+    /// assert_eq!(body, "created");
+    /// # Ok::<(), lambda_stream_prelude::DecodeError>(())
+    /// ```
     pub fn decode_all(input: Bytes) -> Result<(MetadataPrelude, Bytes), DecodeError> {
         let mut decoder = PreludeDecoder::new();
         match decoder.decode(input)? {

@@ -17,6 +17,14 @@ const LAMBDA_RUNTIME_DEFAULT_CONTENT_TYPE: &str = "application/octet-stream";
 ///
 /// RFC 9110, section 5.3 allows a recipient to combine field lines this way; `Set-Cookie`,
 /// the one header that cannot be combined, travels in `cookies` instead.
+///
+/// ```
+/// use lambda_stream_prelude::{Dialect, MetadataPrelude};
+///
+/// let prelude = MetadataPrelude::builder().header("Vary", "Origin").header("Vary", "Accept").build()?;
+/// assert_eq!(&prelude.encode(Dialect::FunctionUrl)?[..], br#"{"statusCode":200,"headers":{"Vary":"Origin, Accept"},"cookies":[]}"#);
+/// # Ok::<(), lambda_stream_prelude::PreludeError>(())
+/// ```
 pub const COMBINE_SEPARATOR: &str = ", ";
 
 /// The JSON layout of the prelude. All of them use compact JSON with the keys in the order
@@ -55,6 +63,20 @@ pub enum Dialect {
 ///
 /// Sending them as separate frames, before any body byte, is what the Node.js runtime does;
 /// `cargo lambda watch` insists on it. Iterating yields the JSON frame, then the delimiter.
+///
+/// ```
+/// use lambda_stream_prelude::{DELIMITER, Dialect, MetadataPrelude};
+///
+/// let frames = MetadataPrelude::builder().status(204).build()?.frames(Dialect::FunctionUrl)?;
+/// assert_eq!(&frames.json()[..], br#"{"statusCode":204,"headers":{},"cookies":[]}"#);
+/// assert_eq!(frames.delimiter(), &DELIMITER[..]);
+/// assert_eq!(frames.encoded_len(), frames.json().len() + 8);
+/// assert_eq!(frames.to_bytes().len(), frames.encoded_len());
+/// let (json, delimiter) = frames.clone().into_parts();
+/// assert_eq!((json, delimiter), (frames.json().clone(), frames.delimiter()));
+/// assert_eq!(frames.into_iter().count(), 2);
+/// # Ok::<(), lambda_stream_prelude::PreludeError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PreludeFrames {
     json: Bytes,
@@ -152,6 +174,18 @@ impl MetadataPrelude {
     /// [`ApiGatewayRest`](Dialect::ApiGatewayRest) lists single-valued names before
     /// multi-valued ones; [`LambdaRuntime`](Dialect::LambdaRuntime) lowercases names and adds
     /// the default `content-type`.
+    ///
+    /// ```
+    /// use lambda_stream_prelude::{Dialect, MetadataPrelude, PreludeDecoder};
+    ///
+    /// let prelude = MetadataPrelude::builder().header("Vary", "Origin").header("Vary", "Accept").build()?;
+    /// let mut wire = prelude.encode(Dialect::LambdaRuntime)?.to_vec();
+    /// wire.extend_from_slice(&[0; 8]);
+    /// let (decoded, _) = PreludeDecoder::decode_all(wire.into())?;
+    /// assert_eq!(decoded, prelude.normalize(Dialect::LambdaRuntime));
+    /// assert_eq!(decoded.get("content-type"), Some("application/octet-stream"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn normalize(&self, dialect: Dialect) -> MetadataPrelude {
         let entries = self.entries();
         let headers = match dialect {

@@ -4,6 +4,15 @@ use std::error::Error as StdError;
 use std::fmt;
 
 /// Why a header name was refused.
+///
+/// ```
+/// use lambda_stream_prelude::{MetadataPrelude, NameProblem, PreludeError};
+///
+/// let e = MetadataPrelude::builder().header("X Y", "1").build().unwrap_err();
+/// let PreludeError::HeaderName { name, problem } = e else { panic!("{e}") };
+/// assert_eq!(name, "X Y");
+/// assert_eq!(problem, NameProblem::NotToken { byte: b' ', at: 1 });
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum NameProblem {
@@ -19,6 +28,15 @@ pub enum NameProblem {
 }
 
 /// Why a header value or a cookie was refused.
+///
+/// ```
+/// use lambda_stream_prelude::{MetadataPrelude, PreludeError, ValueProblem};
+///
+/// let e = MetadataPrelude::builder().cookie("a=1\r\nX-Injected: 1").build().unwrap_err();
+/// let PreludeError::Cookie { index, problem } = e else { panic!("{e}") };
+/// assert_eq!(index, 0);
+/// assert_eq!(problem, ValueProblem::Forbidden { byte: b'\r', at: 3 });
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ValueProblem {
@@ -157,6 +175,16 @@ impl fmt::Display for PreludeError {
 impl StdError for PreludeError {}
 
 /// What went wrong while decoding a prelude; see [`DecodeError::kind`].
+///
+/// ```
+/// use bytes::Bytes;
+/// use lambda_stream_prelude::{DecodeErrorKind, PreludeDecoder};
+///
+/// let kind = |wire: &'static [u8]| PreludeDecoder::decode_all(Bytes::from_static(wire)).unwrap_err().kind().clone();
+/// assert_eq!(kind(b"{}\0\0"), DecodeErrorKind::Truncated);
+/// assert_eq!(kind(b"{}\0\0x"), DecodeErrorKind::Delimiter { found: b'x' });
+/// assert!(matches!(kind(b"{\"status\":200}\0\0\0\0\0\0\0\0"), DecodeErrorKind::Json { .. }));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum DecodeErrorKind {
@@ -186,6 +214,23 @@ pub enum DecodeErrorKind {
 ///
 /// `Display` names what was expected and what was seen, with the byte offset from the start
 /// of the response stream.
+///
+/// ```
+/// use bytes::Bytes;
+/// use lambda_stream_prelude::{DecodeErrorKind, PreludeDecoder};
+///
+/// let mut decoder = PreludeDecoder::new();
+/// decoder.decode(Bytes::from_static(b"{\"statusCode\":200}\0\0\0"))?;
+/// let e = decoder.finish().unwrap_err();
+/// assert_eq!(e.kind(), &DecodeErrorKind::Truncated);
+/// assert_eq!(e.offset(), 21);
+/// assert!(e.is_eof());
+/// assert_eq!(
+///     e.to_string(),
+///     "prelude truncated: expected the 8-byte NUL delimiter, found the end of the stream after 21 bytes"
+/// );
+/// # Ok::<(), lambda_stream_prelude::DecodeError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DecodeError {
     kind: DecodeErrorKind,
@@ -271,6 +316,19 @@ impl From<DecodeError> for std::io::Error {
 
 /// The error of [`split_prelude`](crate::split_prelude): the source failed, or its bytes do
 /// not start with a valid prelude.
+///
+/// ```
+/// use bytes::Bytes;
+/// use futures_util::stream;
+/// use lambda_stream_prelude::{SplitError, split_prelude};
+///
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// let source = stream::iter([Ok(Bytes::from_static(b"{}\0\0")), Err(std::io::Error::other("reset"))]);
+/// let e = split_prelude(source).await.unwrap_err();
+/// assert!(matches!(e, SplitError::Source(_)));
+/// assert_eq!(e.to_string(), "the response stream failed before the prelude ended");
+/// # });
+/// ```
 #[derive(Debug)]
 pub enum SplitError<E> {
     /// The source stream returned an error before the prelude was complete.

@@ -8,6 +8,15 @@ use crate::error::{NameProblem, ValueProblem};
 /// encoding. The AWS front end therefore re-sends a `Content-Length` set by the function as
 /// `X-Amzn-Remapped-Content-Length`; [`HopByHopPolicy::Remap`] does the same up front, so
 /// the prelude says what the client will see.
+///
+/// ```
+/// use lambda_stream_prelude::{MetadataPrelude, REMAPPED_CONTENT_LENGTH};
+///
+/// let prelude = MetadataPrelude::builder().header("Content-Length", "4400000").build()?;
+/// assert_eq!(prelude.get(REMAPPED_CONTENT_LENGTH), Some("4400000"));
+/// assert_eq!(prelude.get("content-length"), None);
+/// # Ok::<(), lambda_stream_prelude::PreludeError>(())
+/// ```
 pub const REMAPPED_CONTENT_LENGTH: &str = "x-amzn-remapped-content-length";
 
 /// Headers that describe one connection rather than the response, and that the Lambda
@@ -40,6 +49,24 @@ const HOP_BY_HOP: &[&str] = &[
 ///
 /// The default matches what the AWS front end does anyway, so the prelude describes the
 /// response the client actually receives, and the object size survives for the client.
+///
+/// ```
+/// use lambda_stream_prelude::{HopByHopPolicy, MetadataPrelude};
+///
+/// let with = |policy| {
+///     MetadataPrelude::builder()
+///         .header("Content-Length", "5")
+///         .header("Connection", "close")
+///         .hop_by_hop(policy)
+///         .build()
+/// };
+/// let remapped = with(HopByHopPolicy::Remap)?;
+/// assert_eq!(remapped.headers().collect::<Vec<_>>(), [("x-amzn-remapped-content-length", "5")]);
+/// assert_eq!(with(HopByHopPolicy::Remove)?.headers().count(), 0);
+/// assert_eq!(with(HopByHopPolicy::Keep)?.headers().count(), 2);
+/// assert!(with(HopByHopPolicy::Reject).is_err());
+/// # Ok::<(), lambda_stream_prelude::PreludeError>(())
+/// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum HopByHopPolicy {

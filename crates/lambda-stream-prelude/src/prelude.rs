@@ -137,6 +137,20 @@ impl MetadataPrelude {
     /// Whether this prelude passes the strict checks of [`Builder::build`], so that it
     /// can be sent. Only a prelude read by a lenient [`PreludeDecoder`](crate::PreludeDecoder)
     /// (the default) may not: it keeps what a function sent, whatever that was.
+    ///
+    /// ```
+    /// use bytes::Bytes;
+    /// use lambda_stream_prelude::{Dialect, MetadataPrelude, PreludeDecoder};
+    ///
+    /// assert!(MetadataPrelude::builder().build()?.is_checked());
+    /// // A status the Node.js runtime sends as given, and `http` can hold.
+    /// let (odd, _) = PreludeDecoder::decode_all(Bytes::from_static(b"{\"statusCode\":999}\0\0\0\0\0\0\0\0"))?;
+    /// assert!(!odd.is_checked());
+    /// assert_eq!(odd.status(), 999);
+    /// assert!(odd.check().is_err());
+    /// assert!(odd.encode(Dialect::FunctionUrl).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn is_checked(&self) -> bool {
         self.checked
     }
@@ -146,6 +160,15 @@ impl MetadataPrelude {
     /// # Errors
     ///
     /// The first part that fails them.
+    ///
+    /// ```
+    /// use bytes::Bytes;
+    /// use lambda_stream_prelude::{PreludeDecoder, PreludeError};
+    ///
+    /// let (prelude, _) = PreludeDecoder::decode_all(Bytes::from_static(b"{\"statusCode\":700}\0\0\0\0\0\0\0\0"))?;
+    /// assert_eq!(prelude.check(), Err(PreludeError::Status { found: 700 }));
+    /// # Ok::<(), lambda_stream_prelude::DecodeError>(())
+    /// ```
     pub fn check(&self) -> Result<(), PreludeError> {
         match self.strict_problem() {
             Some(e) => Err(e),
@@ -157,6 +180,17 @@ impl MetadataPrelude {
     ///
     /// The builder's policy is [`HopByHopPolicy::Keep`](crate::HopByHopPolicy::Keep), since
     /// these headers already passed one; set another to apply it to what is added.
+    ///
+    /// ```
+    /// use lambda_stream_prelude::MetadataPrelude;
+    ///
+    /// let prelude = MetadataPrelude::builder().header("ETag", "\"v1\"").build()?;
+    /// let more = prelude.into_builder().cookie("seen=1").status(203).build()?;
+    /// assert_eq!(more.status(), 203);
+    /// assert_eq!(more.get("etag"), Some("\"v1\""));
+    /// assert_eq!(more.cookies(), ["seen=1"]);
+    /// # Ok::<(), lambda_stream_prelude::PreludeError>(())
+    /// ```
     pub fn into_builder(self) -> Builder {
         let mut b = Builder::new()
             .status(self.status)
@@ -183,6 +217,17 @@ impl MetadataPrelude {
     }
 
     /// The first value of the header `name` (compared case-insensitively).
+    ///
+    /// ```
+    /// use lambda_stream_prelude::MetadataPrelude;
+    ///
+    /// let prelude = MetadataPrelude::builder().header("Vary", "Origin").header("vary", "Accept").build()?;
+    /// assert_eq!(prelude.get("VARY"), Some("Origin"));
+    /// assert_eq!(prelude.get_all("vary").collect::<Vec<_>>(), ["Origin", "Accept"]);
+    /// assert_eq!(prelude.headers().collect::<Vec<_>>(), [("Vary", "Origin"), ("Vary", "Accept")]);
+    /// assert_eq!(prelude.get("etag"), None);
+    /// # Ok::<(), lambda_stream_prelude::PreludeError>(())
+    /// ```
     pub fn get(&self, name: &str) -> Option<&str> {
         self.get_all(name).next()
     }
@@ -211,6 +256,16 @@ impl MetadataPrelude {
     /// # Errors
     ///
     /// For a prelude that is not [checked](Self::is_checked): the part `http` cannot hold.
+    ///
+    /// ```
+    /// use lambda_stream_prelude::MetadataPrelude;
+    ///
+    /// let prelude = MetadataPrelude::builder().header("Content-Type", "text/html").cookie("a=1").build()?;
+    /// let headers = prelude.to_header_map()?;
+    /// assert_eq!(headers["content-type"], "text/html");
+    /// assert_eq!(headers["set-cookie"], "a=1");
+    /// # Ok::<(), lambda_stream_prelude::PreludeError>(())
+    /// ```
     pub fn to_header_map(&self) -> Result<http::HeaderMap, PreludeError> {
         if !self.checked {
             self.check()?;
@@ -310,6 +365,15 @@ impl MetadataPrelude {
     /// # Errors
     ///
     /// As [`to_header_map`](Self::to_header_map).
+    ///
+    /// ```
+    /// use lambda_stream_prelude::MetadataPrelude;
+    ///
+    /// let response = MetadataPrelude::builder().status(404).build()?.into_response("not found")?;
+    /// assert_eq!(response.status(), 404);
+    /// assert_eq!(*response.body(), "not found");
+    /// # Ok::<(), lambda_stream_prelude::PreludeError>(())
+    /// ```
     pub fn into_response<B>(self, body: B) -> Result<http::Response<B>, PreludeError> {
         let mut response = http::Response::new(body);
         *response.status_mut() = self.status;

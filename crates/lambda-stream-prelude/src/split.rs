@@ -58,6 +58,18 @@ pub struct SplitPrelude<S> {
 impl<S> SplitPrelude<S> {
     /// Splits `stream` with the configuration (limit, hop-by-hop policy) of `decoder`; only
     /// its configuration is used, decoding starts afresh.
+    ///
+    /// ```
+    /// use bytes::Bytes;
+    /// use futures_util::stream;
+    /// use lambda_stream_prelude::{PreludeDecoder, SplitError, SplitPrelude};
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let source = stream::iter([Ok::<_, std::io::Error>(Bytes::from_static(b"{\"statusCode\":200}\0\0\0\0\0\0\0\0"))]);
+    /// let e = SplitPrelude::new(source, PreludeDecoder::new().with_max_len(8)).await.unwrap_err();
+    /// assert!(matches!(e, SplitError::Decode(_)));
+    /// # });
+    /// ```
     pub fn new(stream: S, decoder: PreludeDecoder) -> Self {
         SplitPrelude {
             stream: Some(stream),
@@ -121,6 +133,23 @@ pin_project! {
     /// The body after a prelude: the bytes that came with the delimiter, then the rest of
     /// the source. Fused: after the source ends or fails it yields `None` and is not polled
     /// again.
+    ///
+    /// ```
+    /// use std::pin::Pin;
+    /// use bytes::Bytes;
+    /// use futures_util::{stream, StreamExt};
+    /// use lambda_stream_prelude::{PreludeBody, split_prelude};
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let chunks = ["{}\0\0\0\0\0\0\0\0he", "llo"].map(|c| Ok::<_, std::io::Error>(Bytes::from(c)));
+    /// let (_, mut body): (_, PreludeBody<_>) = split_prelude(stream::iter(chunks)).await?;
+    /// let _source = body.get_mut();
+    /// let _pinned = Pin::new(&mut body).get_pin_mut();
+    /// let body: Vec<Bytes> = body.map(|c| c.unwrap()).collect().await;
+    /// assert_eq!(body.concat(), b"hello");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # }).unwrap();
+    /// ```
     #[must_use = "streams do nothing unless polled"]
     #[derive(Debug)]
     pub struct PreludeBody<S> {
@@ -148,6 +177,22 @@ impl<S> PreludeBody<S> {
     }
 
     /// The source and the body bytes read with the prelude and not yet yielded.
+    ///
+    /// ```
+    /// use bytes::Bytes;
+    /// use futures_util::stream;
+    /// use lambda_stream_prelude::split_prelude;
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let source = stream::iter([Ok::<_, std::io::Error>(Bytes::from_static(b"{}\0\0\0\0\0\0\0\0abc"))]);
+    /// let (_, body) = split_prelude(source).await?;
+    /// // The source's one chunk was read with the prelude.
+    /// assert_eq!(futures_util::Stream::size_hint(body.get_ref()), (0, Some(0)));
+    /// let (_source, pending) = body.into_inner_with_chunk();
+    /// assert_eq!(pending.as_deref(), Some(&b"abc"[..]));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # }).unwrap();
+    /// ```
     pub fn into_inner_with_chunk(self) -> (S, Option<Bytes>) {
         (self.stream, self.first)
     }
