@@ -9,16 +9,42 @@ use std::time::Duration;
 /// Big enough that per-frame costs (a chunked-encoding header, a write call) are noise next
 /// to the bytes, small enough that one frame is a small fraction of a client's buffer. Not
 /// part of the contract: it may change between minor versions.
+///
+/// ```
+/// use lambda_stream_chunk::{DEFAULT_MAX_FRAME, DEFAULT_MIN_FRAME, RechunkConfig};
+///
+/// let config = RechunkConfig::default();
+/// assert_eq!((config.min(), config.max()), (DEFAULT_MIN_FRAME, DEFAULT_MAX_FRAME));
+/// ```
 pub const DEFAULT_MIN_FRAME: usize = 64 * 1024;
 
 /// Default largest frame [`Rechunk`](crate::Rechunk) emits: 256 KiB. Larger upstream chunks
 /// are split without copying. Not part of the contract.
+///
+/// ```
+/// use lambda_stream_chunk::{DEFAULT_MAX_FRAME, RechunkConfig};
+///
+/// // A band of frames up to 1 MiB, keeping the default minimum.
+/// let config = RechunkConfig::new(DEFAULT_MAX_FRAME / 4, 4 * DEFAULT_MAX_FRAME)?;
+/// assert_eq!(config.max(), 1024 * 1024);
+/// # Ok::<(), lambda_stream_chunk::ConfigError>(())
+/// ```
 pub const DEFAULT_MAX_FRAME: usize = 256 * 1024;
 
 /// How [`Rechunk`](crate::Rechunk) decides to send a frame smaller than the minimum.
 ///
 /// Whatever the policy, bytes buffered when the source ends or fails are sent before the end
 /// or the error.
+///
+/// ```
+/// use std::time::Duration;
+/// use lambda_stream_chunk::{FlushPolicy, RechunkConfig};
+///
+/// let config = RechunkConfig::default();
+/// assert_eq!(config.flush_policy(), FlushPolicy::OnPending);
+/// let batched = config.flush(FlushPolicy::Deadline(Duration::from_millis(5)));
+/// assert_eq!(batched.flush_policy(), FlushPolicy::Deadline(Duration::from_millis(5)));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum FlushPolicy {
@@ -39,6 +65,7 @@ pub enum FlushPolicy {
     ///
     /// Needs a tokio runtime with the time driver when the first byte is buffered.
     #[cfg(feature = "time")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "time")))]
     Deadline(Duration),
 }
 
@@ -111,6 +138,13 @@ impl RechunkConfig {
 }
 
 /// Frame sizes that cannot work: `min` must be at least 1 and at most `max`.
+///
+/// ```
+/// use lambda_stream_chunk::RechunkConfig;
+///
+/// let e = RechunkConfig::new(10, 5).unwrap_err();
+/// assert_eq!(e.to_string(), "frame sizes: expected 1 <= min <= max, found min 10 and max 5");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ConfigError {
     min: usize,

@@ -64,6 +64,32 @@ pin_project! {
     /// assert_eq!(ahead.queued_bytes(), 200);
     /// # });
     /// ```
+    ///
+    /// # Taking it apart
+    ///
+    /// ```
+    /// use std::pin::Pin;
+    /// use bytes::Bytes;
+    /// use futures_util::{stream, StreamExt};
+    /// use lambda_stream_chunk::ChunkStreamExt;
+    ///
+    /// # futures_executor::block_on(async {
+    /// let source = stream::iter((0..4).map(|_| Ok::<_, std::io::Error>(Bytes::from(vec![0u8; 100]))));
+    /// let mut ahead = source.prefetch(250);
+    /// assert_eq!(ahead.window(), 250);
+    /// ahead.next().await.unwrap()?;
+    /// assert_eq!(ahead.peak_queued_bytes(), 300);
+    /// assert_eq!(futures_util::Stream::size_hint(ahead.get_ref()), (1, Some(1)));
+    /// let _source = ahead.get_mut();
+    /// let _pinned = Pin::new(&mut ahead).get_pin_mut();
+    /// // Two chunks were read ahead: they come back with the source, not lost.
+    /// let (source, queued) = ahead.into_inner_with_chunks();
+    /// assert_eq!(queued.len(), 2);
+    /// assert_eq!(source.count().await, 1);
+    /// # let _ = stream::iter([Ok::<Bytes, std::io::Error>(Bytes::new())]).prefetch(1).into_inner();
+    /// # Ok::<(), std::io::Error>(())
+    /// # }).unwrap();
+    /// ```
     #[must_use = "streams do nothing unless polled"]
     pub struct Prefetch<S>
     where

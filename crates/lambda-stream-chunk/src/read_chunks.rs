@@ -14,6 +14,12 @@ use tokio::io::AsyncRead;
 ///
 /// `tokio_util::io::ReaderStream` reads 4 KiB at a time by default, which caps throughput
 /// with per-frame costs; 64 KiB matches what socket and file reads return in one call.
+///
+/// ```
+/// use lambda_stream_chunk::{DEFAULT_READ_FRAME, ReadChunks};
+///
+/// assert_eq!(ReadChunks::with_default_size(&b""[..]).frame_size(), DEFAULT_READ_FRAME);
+/// ```
 pub const DEFAULT_READ_FRAME: usize = 64 * 1024;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,6 +60,25 @@ pin_project! {
     ///     .collect()
     ///     .await;
     /// assert_eq!(frames, [4, 4, 2]);
+    /// # });
+    /// ```
+    ///
+    /// # Taking it apart
+    ///
+    /// ```
+    /// use std::pin::Pin;
+    /// use futures_util::StreamExt;
+    /// use lambda_stream_chunk::{DEFAULT_READ_FRAME, ReadChunks};
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let mut frames = ReadChunks::with_default_size(&b"abc"[..]);
+    /// assert_eq!(frames.frame_size(), DEFAULT_READ_FRAME);
+    /// assert_eq!(frames.get_ref().len(), 3);
+    /// let _reader = frames.get_mut();
+    /// let _pinned = Pin::new(&mut frames).get_pin_mut();
+    /// let (reader, pending) = frames.into_inner_with_chunk();
+    /// assert_eq!((reader, pending), (&b"abc"[..], None));
+    /// # let _ = ReadChunks::with_default_size(&b""[..]).into_inner();
     /// # });
     /// ```
     #[must_use = "streams do nothing unless polled"]

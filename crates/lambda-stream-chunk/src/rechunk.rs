@@ -71,6 +71,33 @@ pin_project! {
     /// # Ok::<(), lambda_stream_chunk::ConfigError>(())
     /// # }).unwrap();
     /// ```
+    ///
+    /// # Taking it apart
+    ///
+    /// ```
+    /// use std::pin::Pin;
+    /// use bytes::Bytes;
+    /// use futures_util::{stream, StreamExt};
+    /// use lambda_stream_chunk::{ChunkStreamExt, FlushPolicy, RechunkConfig};
+    ///
+    /// # futures_executor::block_on(async {
+    /// let chunks = [Bytes::from(vec![1u8; 300]), Bytes::from(vec![2u8; 300]), Bytes::from(vec![3u8; 5])];
+    /// let source = stream::iter(chunks.map(Ok::<_, std::io::Error>));
+    /// let mut frames = source.rechunk(RechunkConfig::new(500, 1000)?.flush(FlushPolicy::Never));
+    /// assert_eq!(frames.next().await.unwrap()?.len(), 600);
+    /// assert_eq!(frames.bytes_copied(), 600, "two small chunks coalesced");
+    /// assert_eq!(frames.buffered_len(), 0);
+    /// assert_eq!(frames.config().min(), 500);
+    /// assert_eq!(futures_util::Stream::size_hint(frames.get_ref()), (1, Some(1)));
+    /// let _source = frames.get_mut();
+    /// let _pinned = Pin::new(&mut frames).get_pin_mut();
+    /// let (mut source, pending) = frames.into_inner_with_chunk();
+    /// assert_eq!(pending, None);
+    /// assert_eq!(source.next().await.unwrap()?.len(), 5);
+    /// # let _ = stream::iter([Ok::<Bytes, std::io::Error>(Bytes::new())]).rechunk(RechunkConfig::default()).into_inner();
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # }).unwrap();
+    /// ```
     #[must_use = "streams do nothing unless polled"]
     pub struct Rechunk<S>
     where
