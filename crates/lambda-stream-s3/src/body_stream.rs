@@ -64,6 +64,25 @@ pin_project! {
     /// assert!(matches!(e.kind(), BodyErrorKind::Truncated { expected: 12 }));
     /// # });
     /// ```
+    ///
+    /// Its counters, and the body inside:
+    ///
+    /// ```
+    /// use aws_smithy_types::byte_stream::ByteStream;
+    /// use futures_util::StreamExt;
+    /// use lambda_stream_s3::BodyStream;
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let mut body = BodyStream::new(ByteStream::from_static(b"abc"));
+    /// assert_eq!(body.expected_len(), Some(3), "from the body's exact size hint");
+    /// assert_eq!(body.remaining_hint(), (3, Some(3)));
+    /// body.next().await.unwrap().unwrap();
+    /// assert_eq!(body.delivered(), 3);
+    /// assert_eq!(body.get_ref().size_hint(), (0, Some(0)));
+    /// let _sdk_body = body.get_mut();
+    /// let _sdk_body: ByteStream = body.into_inner();
+    /// # });
+    /// ```
     #[must_use = "streams do nothing unless polled"]
     #[derive(Debug)]
     pub struct BodyStream {
@@ -153,6 +172,7 @@ impl From<ByteStream> for BodyStream {
 }
 
 #[cfg(feature = "sdk")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sdk")))]
 impl From<aws_sdk_s3::operation::get_object::GetObjectOutput> for BodyStream {
     /// The body of a `GetObject` answer, checked against its `Content-Length` (for a `206`,
     /// the range's): a body that ends short ends with [`BodyErrorKind::Truncated`].

@@ -53,6 +53,21 @@ pub enum BodyErrorKind {
 /// `Display` says what failed and after how many bytes; the cause, when there is one (the
 /// SDK's error, the last failure of a resume), is [`source`](StdError::source) only, so
 /// that a chain printer shows each thing once.
+///
+/// ```
+/// use aws_smithy_types::byte_stream::ByteStream;
+/// use futures_util::TryStreamExt;
+/// use lambda_stream_s3::BodyStream;
+///
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// let short = BodyStream::with_expected_len(ByteStream::from_static(b"object"), Some(12));
+/// let e = short.try_collect::<Vec<_>>().await.unwrap_err();
+/// assert_eq!(e.delivered(), 6);
+/// assert!(e.is_transient(), "asking again may give the whole object");
+/// assert!(!e.is_checksum_mismatch());
+/// assert_eq!(e.to_string(), "S3 object body truncated: expected 12 bytes, the body ended after 6");
+/// # });
+/// ```
 #[derive(Debug)]
 pub struct BodyError {
     kind: BodyErrorKind,

@@ -88,6 +88,13 @@ impl RangeHeader {
     }
 
     /// The range to serve, if this header asks for exactly one.
+    ///
+    /// ```
+    /// use lambda_stream_s3::{ByteRange, RangeHeader};
+    ///
+    /// assert_eq!(RangeHeader::parse(b"bytes=10-").single(), Some(ByteRange::From { first: 10 }));
+    /// assert_eq!(RangeHeader::parse(b"bytes=0-1,3-4").single(), None);
+    /// ```
     pub fn single(&self) -> Option<ByteRange> {
         match self {
             RangeHeader::Single(r) => Some(*r),
@@ -98,6 +105,15 @@ impl RangeHeader {
 
 /// A range past the end of the object: answer `416` with
 /// [`content_range`](Self::content_range).
+///
+/// ```
+/// use lambda_stream_s3::{ByteRange, Unsatisfiable};
+///
+/// let e: Unsatisfiable = ByteRange::From { first: 100 }.resolve(10).unwrap_err();
+/// assert_eq!(e.size, 10);
+/// assert_eq!(e.content_range(), "bytes */10");
+/// assert_eq!(e.to_string(), "range not satisfiable: expected a range within 0..10, found one past its end");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Unsatisfiable {
     /// The object's size.
@@ -124,6 +140,17 @@ impl fmt::Display for Unsatisfiable {
 impl std::error::Error for Unsatisfiable {}
 
 /// A range resolved against an object's size: bytes `first..=last`, never empty.
+///
+/// ```
+/// use lambda_stream_s3::{RangeHeader, ResolvedRange};
+///
+/// let range: ResolvedRange = RangeHeader::parse(b"bytes=0-99").single().unwrap().resolve(50)?;
+/// assert_eq!((range.first, range.last, range.size), (0, 49, 50));
+/// assert_eq!(range.len(), 50);
+/// assert!(!range.is_empty());
+/// assert_eq!(range.content_range(), "bytes 0-49/50");
+/// # Ok::<(), lambda_stream_s3::Unsatisfiable>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct ResolvedRange {
     /// First byte.
@@ -272,6 +299,14 @@ impl ByteRange {
 
     /// The header value that asks for this range: `bytes=first-last`, `bytes=first-`,
     /// `bytes=-len`.
+    ///
+    /// ```
+    /// use lambda_stream_s3::{ByteRange, RangeHeader};
+    ///
+    /// let range = ByteRange::Suffix { len: 500 };
+    /// assert_eq!(range.header_value(), "bytes=-500");
+    /// assert_eq!(RangeHeader::parse(range.header_value().as_bytes()), RangeHeader::Single(range));
+    /// ```
     pub fn header_value(&self) -> String {
         match *self {
             ByteRange::FromTo { first, last } => format!("bytes={first}-{last}"),

@@ -34,6 +34,12 @@ type Inner = Pin<Box<dyn AsyncBufRead + Send + Sync>>;
 /// let mut text = String::new();
 /// reader.read_to_string(&mut text).await?;
 /// assert_eq!(text.lines().count(), 2);
+/// assert_eq!(reader.consumed(), 18);
+///
+/// // Known to be 30 bytes long: ending at 18 is an error, not an end of file.
+/// let mut short = BodyReader::with_expected_len(ByteStream::from_static(b"line one\nline two\n"), Some(30));
+/// let e = short.read_to_end(&mut Vec::new()).await.unwrap_err();
+/// assert_eq!(e.kind(), std::io::ErrorKind::UnexpectedEof);
 /// # Ok::<(), std::io::Error>(())
 /// # }).unwrap();
 /// ```
@@ -76,6 +82,7 @@ impl BodyReader {
 }
 
 #[cfg(feature = "sdk")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sdk")))]
 impl From<aws_sdk_s3::operation::get_object::GetObjectOutput> for BodyReader {
     /// The body of a `GetObject` answer, checked against its `Content-Length`.
     fn from(output: aws_sdk_s3::operation::get_object::GetObjectOutput) -> Self {

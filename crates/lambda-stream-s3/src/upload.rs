@@ -16,6 +16,19 @@ use tokio_util::io::ReaderStream;
 
 /// Read size when a `ByteStream` is made from an `AsyncRead`: 64 KiB (tokio-util's default
 /// of 4 KiB caps throughput). Not part of the contract.
+///
+/// ```
+/// use futures_util::StreamExt;
+/// use lambda_stream_s3::{UPLOAD_READ_SIZE, byte_stream_from_reader};
+///
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// let file = vec![7u8; 3 * UPLOAD_READ_SIZE];
+/// let mut body = byte_stream_from_reader(std::io::Cursor::new(file), None);
+/// let first = body.next().await.unwrap()?;
+/// assert!(first.len() <= UPLOAD_READ_SIZE);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// # }).unwrap();
+/// ```
 pub const UPLOAD_READ_SIZE: usize = 64 * 1024;
 
 /// A `ByteStream` that yields the chunks of `stream`, for a `PutObject` body for instance.
@@ -57,6 +70,18 @@ where
 
 /// A `ByteStream` that reads `reader` in [`UPLOAD_READ_SIZE`] chunks; `len` as for
 /// [`byte_stream_from_stream`].
+///
+/// ```
+/// use lambda_stream_s3::byte_stream_from_reader;
+///
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// // A file, say: here bytes in memory, read as an `AsyncRead`.
+/// let body = byte_stream_from_reader(&b"0123456789"[..], Some(10));
+/// assert_eq!(body.size_hint(), (10, Some(10)));
+/// assert_eq!(body.collect().await?.into_bytes(), "0123456789");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// # }).unwrap();
+/// ```
 pub fn byte_stream_from_reader<R>(reader: R, len: Option<u64>) -> ByteStream
 where
     R: AsyncRead + Send + 'static,
@@ -65,6 +90,21 @@ where
 }
 
 /// An upload body that failed: its source did, or it did not match its announced length.
+///
+/// ```
+/// use std::error::Error as _;
+/// use bytes::Bytes;
+/// use futures_util::stream;
+/// use lambda_stream_s3::{UploadError, byte_stream_from_stream};
+///
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// // Announced as 10 bytes, the source has 4: the upload fails instead of storing 4.
+/// let chunks = stream::iter([Ok::<_, std::io::Error>(Bytes::from("abcd"))]);
+/// let e = byte_stream_from_stream(chunks, Some(10)).collect().await.unwrap_err();
+/// let upload = e.source().and_then(|s| s.downcast_ref::<UploadError>());
+/// assert_eq!(upload.map(UploadError::sent), Some(4));
+/// # });
+/// ```
 #[derive(Debug)]
 pub struct UploadError {
     sent: u64,

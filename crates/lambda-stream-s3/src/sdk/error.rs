@@ -85,6 +85,21 @@ pub(crate) fn classify(error: SdkError<GetObjectError>) -> Failure {
 ///
 /// `Display` names the object and what went wrong; the SDK's error, when there is one, is
 /// the [`source`](StdError::source).
+///
+/// ```no_run
+/// # async fn example(client: aws_sdk_s3::Client) {
+/// use lambda_stream_s3::{GetErrorKind, MetadataOptions, ObjectRequest, get_object};
+///
+/// let request = ObjectRequest::new("my-bucket", "missing.txt");
+/// if let Err(e) = get_object(&client, &request, &MetadataOptions::default()).await {
+///     match e.kind() {
+///         GetErrorKind::NoSuchKey => assert_eq!(e.status(), 404),
+///         GetErrorKind::TooLarge { len, limit } => println!("{len} bytes, at most {limit}"),
+///         _ => println!("{}: {e}", e.status()),
+///     }
+/// }
+/// # }
+/// ```
 #[derive(Debug)]
 pub struct GetError {
     kind: GetErrorKind,

@@ -8,6 +8,17 @@ use http::header::{self, HeaderName, HeaderValue};
 use http::{HeaderMap, StatusCode};
 
 /// What [`response_parts`] includes beyond the standard headers.
+///
+/// ```
+/// use aws_sdk_s3::operation::get_object::GetObjectOutput;
+/// use lambda_stream_s3::{MetadataOptions, response_parts};
+///
+/// let output = GetObjectOutput::builder().content_length(5).metadata("owner", "reports").build();
+/// let parts = response_parts(&output, &MetadataOptions::default().user_metadata(true).content_length(false))?;
+/// assert_eq!(parts.headers["x-amz-meta-owner"], "reports");
+/// assert!(parts.headers.get("content-length").is_none());
+/// # Ok::<(), lambda_stream_s3::MetadataError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct MetadataOptions {
@@ -46,6 +57,16 @@ impl MetadataOptions {
 }
 
 /// A metadata value that cannot be an HTTP header value.
+///
+/// ```
+/// use aws_sdk_s3::operation::get_object::GetObjectOutput;
+/// use lambda_stream_s3::{MetadataOptions, response_parts};
+///
+/// let output = GetObjectOutput::builder().metadata("note", "two\nlines").build();
+/// let e = response_parts(&output, &MetadataOptions::default().user_metadata(true)).unwrap_err();
+/// assert_eq!(e.header(), "x-amz-meta-note");
+/// assert_eq!(e.to_string(), "object metadata for header `x-amz-meta-note`: expected a valid header value, found \"two\\nlines\"");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MetadataError {
     header: String,
@@ -81,6 +102,25 @@ impl std::error::Error for MetadataError {}
 ///
 /// A value that is not a valid header value (user metadata, mostly), named, rather than
 /// left out.
+///
+/// ```
+/// use aws_sdk_s3::operation::get_object::GetObjectOutput;
+/// use aws_sdk_s3::primitives::DateTime;
+/// use lambda_stream_s3::{MetadataOptions, response_parts};
+///
+/// let output = GetObjectOutput::builder()
+///     .content_type("video/mp4")
+///     .content_length(1024)
+///     .content_range("bytes 0-1023/4096")
+///     .e_tag("\"abc\"")
+///     .last_modified(DateTime::from_secs(1_700_000_000))
+///     .build();
+/// let parts = response_parts(&output, &MetadataOptions::default())?;
+/// assert_eq!(parts.status, 206);
+/// assert_eq!(parts.headers["content-range"], "bytes 0-1023/4096");
+/// assert_eq!(parts.headers["last-modified"], "Tue, 14 Nov 2023 22:13:20 GMT");
+/// # Ok::<(), lambda_stream_s3::MetadataError>(())
+/// ```
 pub fn response_parts(
     output: &GetObjectOutput,
     options: &MetadataOptions,

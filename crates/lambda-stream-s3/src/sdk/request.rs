@@ -47,6 +47,26 @@ pub struct ObjectRequest {
 
 impl ObjectRequest {
     /// A `GET` of the whole object `key` in `bucket`, unconditionally.
+    ///
+    /// ```
+    /// use aws_smithy_types::DateTime;
+    /// use lambda_stream_s3::{ByteRange, ObjectRequest};
+    ///
+    /// let request = ObjectRequest::new("my-bucket", "reports/2026.csv")
+    ///     .head()
+    ///     .range(ByteRange::From { first: 1024 })
+    ///     .if_match("\"abc\"")
+    ///     .if_none_match("\"old\"")
+    ///     .if_modified_since(DateTime::from_secs(1_700_000_000))
+    ///     .if_unmodified_since(DateTime::from_secs(1_800_000_000))
+    ///     .version_id("v3")
+    ///     .checksum_validation(true)
+    ///     .max_body_len(200 * 1024 * 1024);
+    /// assert_eq!((request.bucket(), request.key()), ("my-bucket", "reports/2026.csv"));
+    /// assert_eq!(request.method(), http::Method::HEAD);
+    /// assert!(!request.conditions().is_empty());
+    /// assert!(ObjectRequest::new("b", "k").conditions().is_empty());
+    /// ```
     pub fn new(bucket: impl Into<String>, key: impl Into<String>) -> Self {
         ObjectRequest {
             bucket: bucket.into(),
@@ -95,6 +115,18 @@ impl ObjectRequest {
     }
 
     /// Takes `Range` and the conditional headers from an incoming request.
+    ///
+    /// ```
+    /// use lambda_stream_s3::{ByteRange, ObjectRequest, RangeHeader};
+    ///
+    /// let mut headers = http::HeaderMap::new();
+    /// headers.insert("range", "bytes=-100".parse()?);
+    /// headers.insert("if-none-match", "\"abc\"".parse()?);
+    /// let request = ObjectRequest::new("b", "k").with_headers(&headers);
+    /// assert_eq!(request.range_header(), Some(RangeHeader::Single(ByteRange::Suffix { len: 100 })));
+    /// assert!(!request.conditions().is_empty());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn with_headers(mut self, headers: &HeaderMap) -> Self {
         if let Some(range) = headers.get(http::header::RANGE) {
@@ -198,9 +230,31 @@ impl ObjectRequest {
 }
 
 /// The longest key S3 accepts, in bytes of UTF-8. Part of the S3 contract.
+///
+/// ```
+/// use lambda_stream_s3::{MAX_KEY_LEN, ObjectRequest, RequestError};
+///
+/// let path = format!("/{}", "k".repeat(MAX_KEY_LEN + 1));
+/// let request = http::Request::get(path).body(())?;
+/// let e = ObjectRequest::from_http("b", &request).unwrap_err();
+/// assert_eq!(e, RequestError::KeyTooLong { len: MAX_KEY_LEN + 1 });
+/// assert_eq!(e.status(), 400);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub const MAX_KEY_LEN: usize = 1024;
 
 /// An HTTP request that asks for no object this crate can serve.
+///
+/// ```
+/// use lambda_stream_s3::{ObjectRequest, RequestError};
+///
+/// let e = ObjectRequest::from_http("b", &http::Request::get("/").body(())?).unwrap_err();
+/// assert_eq!(e, RequestError::EmptyKey);
+/// assert_eq!((e.status(), e.allow()), (http::StatusCode::BAD_REQUEST, None));
+/// let e = ObjectRequest::from_http("b", &http::Request::get("/%ff").body(())?).unwrap_err();
+/// assert_eq!(e, RequestError::KeyNotUtf8("%ff".into()));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum RequestError {

@@ -112,6 +112,22 @@ impl ObjectIdentity {
 /// The answer to an [`ObjectRequest`](crate::ObjectRequest), as an HTTP server would give
 /// it: `200` or `206` with the object's headers and body (none for `HEAD`), `304`, `412`, or
 /// `416` with `Content-Range: bytes */size`, the last three without a body.
+///
+/// ```no_run
+/// # async fn example(client: aws_sdk_s3::Client) -> Result<(), Box<dyn std::error::Error>> {
+/// use lambda_stream_s3::{MetadataOptions, ObjectRequest, get_object};
+///
+/// let request = ObjectRequest::new("my-bucket", "page.html").if_none_match("\"v1\"");
+/// let answer = get_object(&client, &request, &MetadataOptions::default()).await?;
+/// if answer.status() == 304 {
+///     assert!(!answer.has_body());
+///     assert!(answer.parts().headers.contains_key("etag"));
+/// }
+/// let (parts, body) = answer.into_body_stream();
+/// # drop((parts, body));
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug)]
 pub struct ObjectResponse {
     pub(crate) parts: http::response::Parts,

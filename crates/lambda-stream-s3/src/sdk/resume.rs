@@ -127,6 +127,7 @@ struct Resume {
 /// while let Some(chunk) = body.try_next().await? {
 ///     received += chunk.len();
 /// }
+/// assert_eq!(body.delivered(), received as u64);
 /// println!("{}: {received} bytes after {} resumes", parts.status, body.attempts());
 /// # Ok(())
 /// # }
