@@ -28,6 +28,34 @@ pub(crate) type Events = Pin<Box<dyn Stream<Item = Result<Event, BoxError>> + Se
 /// without `InvokeComplete`, or fails, ends it with an error too. Fused: after its end or
 /// its error it yields `None`. [`into_async_read`](Self::into_async_read) reads it as an
 /// `AsyncRead`.
+///
+/// ```
+/// use aws_sdk_lambda::primitives::Blob;
+/// use aws_sdk_lambda::types::{InvokeResponseStreamUpdate, InvokeWithResponseStreamCompleteEvent};
+/// use aws_sdk_lambda::types::InvokeWithResponseStreamResponseEvent as Event;
+/// use futures_util::{stream, StreamExt};
+/// use lambda_stream_invoke::{InvokeErrorKind, InvokeResponse};
+///
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// // Three bytes, then the function failed (the error trailers of a streamed response).
+/// let events = stream::iter([
+///     Ok::<_, std::io::Error>(Event::PayloadChunk(InvokeResponseStreamUpdate::builder().payload(Blob::new("abc")).build())),
+///     Ok(Event::InvokeComplete(
+///         InvokeWithResponseStreamCompleteEvent::builder().error_code("Body.Failed").error_details("disk gone").build(),
+///     )),
+/// ]);
+/// let (prelude, mut body) = InvokeResponse::from_events(events, None).await?.into_parts();
+/// assert!(prelude.is_none());
+/// assert_eq!(body.next().await.unwrap()?, "abc");
+/// assert_eq!(body.delivered(), 3);
+/// let e = body.next().await.unwrap().unwrap_err();
+/// assert!(matches!(e.kind(), InvokeErrorKind::Function { .. }));
+/// assert_eq!(e.error_code(), Some("Body.Failed"));
+/// assert_eq!(e.delivered(), 3);
+/// assert!(body.next().await.is_none());
+/// # Ok::<(), lambda_stream_invoke::InvokeError>(())
+/// # }).unwrap();
+/// ```
 #[must_use = "streams do nothing unless polled"]
 pub struct InvokeBody {
     events: Events,
@@ -48,6 +76,28 @@ impl fmt::Debug for InvokeBody {
 
 /// The `AsyncRead` of an [`InvokeBody`] (tokio-util's `StreamReader`; errors are
 /// `std::io::Error`s carrying the [`InvokeError`]).
+///
+/// ```
+/// use aws_sdk_lambda::primitives::Blob;
+/// use aws_sdk_lambda::types::InvokeResponseStreamUpdate;
+/// use aws_sdk_lambda::types::InvokeWithResponseStreamResponseEvent as Event;
+/// use futures_util::stream;
+/// use lambda_stream_invoke::{InvokeReader, InvokeResponse};
+/// use tokio::io::AsyncReadExt;
+///
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// // The stream ends without `InvokeComplete`: read as an `AsyncRead`, an error, not an
+/// // end of file.
+/// let events = stream::iter([Ok::<_, std::io::Error>(Event::PayloadChunk(
+///     InvokeResponseStreamUpdate::builder().payload(Blob::new("partial")).build(),
+/// ))]);
+/// let mut reader: InvokeReader = InvokeResponse::from_events(events, None).await?.into_body().into_async_read();
+/// let mut text = String::new();
+/// let e = reader.read_to_string(&mut text).await.unwrap_err();
+/// assert_eq!(e.kind(), std::io::ErrorKind::UnexpectedEof);
+/// # Ok::<(), lambda_stream_invoke::InvokeError>(())
+/// # }).unwrap();
+/// ```
 pub type InvokeReader = tokio_util::io::StreamReader<InvokeBody, Bytes>;
 
 impl InvokeBody {

@@ -8,6 +8,25 @@ use lambda_stream_prelude::DecodeError;
 type BoxError = Box<dyn StdError + Send + Sync + 'static>;
 
 /// What went wrong; see [`InvokeError::kind`].
+///
+/// ```
+/// use aws_sdk_lambda::primitives::Blob;
+/// use aws_sdk_lambda::types::InvokeResponseStreamUpdate;
+/// use aws_sdk_lambda::types::InvokeWithResponseStreamResponseEvent as Event;
+/// use futures_util::{stream, TryStreamExt};
+/// use lambda_stream_invoke::{InvokeErrorKind, InvokeResponse};
+///
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// let events = stream::iter([Ok::<_, std::io::Error>(Event::PayloadChunk(
+///     InvokeResponseStreamUpdate::builder().payload(Blob::new("partial")).build(),
+/// ))]);
+/// let body = InvokeResponse::from_events(events, None).await?.into_body();
+/// let e = body.try_collect::<Vec<_>>().await.unwrap_err();
+/// assert!(matches!(e.kind(), InvokeErrorKind::Incomplete));
+/// assert_eq!(e.delivered(), 7);
+/// # Ok::<(), lambda_stream_invoke::InvokeError>(())
+/// # }).unwrap();
+/// ```
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum InvokeErrorKind {

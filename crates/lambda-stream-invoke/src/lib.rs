@@ -1,42 +1,5 @@
-//! The caller's side of AWS Lambda response streaming: an `InvokeWithResponseStream`
-//! answer (aws-sdk-lambda) as the function's HTTP prelude and a body `Stream` or
-//! `AsyncRead`, that never ends cleanly when the function failed.
-//!
-//! The SDK hands a streaming function's answer over as events: payload chunks, whose first
-//! bytes hold the function's metadata prelude (JSON and 8 NUL bytes) when it answered with
-//! an HTTP response, then an `InvokeComplete` whose error code the caller must check. This
-//! crate does both:
-//!
-//! - [`InvokeResponse::from_output`] splits the prelude off when the response's content
-//!   type is `application/vnd.awslambda.http-integration-response` (and keeps everything as
-//!   body otherwise), reading the prelude leniently, as a function may send it;
-//! - [`InvokeBody`] is the body, zero-copy from the events, ending with an
-//!   [`InvokeError`] when the function failed (before or after its first byte), when the
-//!   stream ended without `InvokeComplete`, or when it broke;
-//! - [`invoke`] does the request and the split in one call.
-//!
-//! Memory: the largest event, plus up to 16 KiB while the prelude is read.
-//!
-//! # Example
-//!
-//! ```no_run
-//! # async fn example(client: aws_sdk_lambda::Client) -> Result<(), Box<dyn std::error::Error>> {
-//! use futures_util::TryStreamExt;
-//!
-//! let response = lambda_stream_invoke::invoke(&client, "my-function", r#"{"rawPath":"/"}"#).await?;
-//! if let Some(prelude) = response.prelude() {
-//!     println!("status {}", prelude.status());
-//! }
-//! let mut body = response.into_body();
-//! let mut total = 0;
-//! // An error here, never a clean end, if the function failed mid-way.
-//! while let Some(chunk) = body.try_next().await? {
-//!     total += chunk.len();
-//! }
-//! println!("{total} bytes");
-//! # Ok(())
-//! # }
-//! ```
+#![doc = include_str!("../README.md")]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 #![deny(
     missing_docs,
@@ -86,6 +49,22 @@ impl InvokeResponse {
     ///
     /// An [`InvokeError`] when the answer ends, fails or reports the function's failure
     /// before the prelude is complete, or does not start with one.
+    ///
+    /// ```no_run
+    /// # async fn example(client: aws_sdk_lambda::Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// use lambda_stream_invoke::InvokeResponse;
+    ///
+    /// let output = client
+    ///     .invoke_with_response_stream()
+    ///     .function_name("my-function")
+    ///     .payload(aws_sdk_lambda::primitives::Blob::new(r#"{"rawPath":"/"}"#))
+    ///     .send()
+    ///     .await?;
+    /// let response = InvokeResponse::from_output(output).await?;
+    /// println!("version {:?}, status {:?}", response.executed_version(), response.prelude().map(|p| p.status()));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn from_output(output: InvokeWithResponseStreamOutput) -> Result<Self, InvokeError> {
         let http = output.response_stream_content_type() == Some(CONTENT_TYPE);
         let executed_version = output.executed_version().map(str::to_owned);
