@@ -40,6 +40,21 @@ pin_project! {
     /// assert!(body.frame().await.is_none(), "nothing after the error");
     /// # });
     /// ```
+    ///
+    /// The stream inside:
+    ///
+    /// ```
+    /// use std::pin::Pin;
+    /// use bytes::Bytes;
+    /// use futures_util::stream;
+    /// use lambda_stream::ResponseBody;
+    ///
+    /// let mut body = ResponseBody::new(stream::iter([Ok::<_, std::io::Error>(Bytes::from("abc"))]));
+    /// assert_eq!(futures_util::Stream::size_hint(body.get_ref()), (1, Some(1)));
+    /// let _stream = body.get_mut();
+    /// let _pinned = Pin::new(&mut body).get_pin_mut();
+    /// let _stream = body.into_inner();
+    /// ```
     #[must_use = "bodies do nothing unless polled"]
     pub struct ResponseBody<S> {
         #[pin]

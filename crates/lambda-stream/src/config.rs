@@ -5,18 +5,31 @@ use lambda_stream_prelude::Dialect;
 
 /// The most bytes a streamed Lambda response may carry: 200 MiB (209,715,200 bytes), the
 /// AWS limit. The default budget of a [`ResponseStream`](crate::ResponseStream).
+///
+/// ```
+/// use lambda_stream::{DEFAULT_MAX_RESPONSE_BYTES, ResponseConfig};
+///
+/// assert_eq!(ResponseConfig::default().max_bytes_value(), DEFAULT_MAX_RESPONSE_BYTES);
+/// assert_eq!(DEFAULT_MAX_RESPONSE_BYTES, 209_715_200);
+/// ```
 pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 200 * 1024 * 1024;
 
 /// How a [`ResponseStream`](crate::ResponseStream) frames and bounds its output.
 ///
 /// ```
+/// use lambda_stream::chunk::RechunkConfig;
 /// use lambda_stream::{Dialect, ResponseConfig};
 ///
 /// let config = ResponseConfig::default()
 ///     .dialect(Dialect::ApiGatewayRest)
+///     .rechunk(RechunkConfig::new(16 * 1024, 64 * 1024)?)
 ///     .max_bytes(50 * 1024 * 1024)
 ///     .window(256 * 1024);
+/// assert_eq!(config.dialect_value(), Dialect::ApiGatewayRest);
+/// assert_eq!(config.rechunk_value().max(), 64 * 1024);
+/// assert_eq!(config.window_value(), 256 * 1024);
 /// assert_eq!(config.max_bytes_value(), 50 * 1024 * 1024);
+/// # Ok::<(), lambda_stream::chunk::ConfigError>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ResponseConfig {

@@ -9,10 +9,29 @@ use lambda_stream_s3::{BodyError, BodyErrorKind};
 use serde::ser::{Serialize, SerializeStruct, Serializer};
 
 /// The trailer that names the error type of a failed streamed response.
+///
+/// ```
+/// use lambda_stream::{ERROR_TYPE_TRAILER, StreamError};
+///
+/// let trailers = StreamError::new("Body.Failed", "the source went away").trailers();
+/// assert_eq!(trailers[ERROR_TYPE_TRAILER], "Body.Failed");
+/// ```
 pub const ERROR_TYPE_TRAILER: &str = "Lambda-Runtime-Function-Error-Type";
 
 /// The trailer that carries the error of a failed streamed response: base64 of
 /// `{"errorType","errorMessage","trace"}`.
+///
+/// ```
+/// use base64::Engine as _;
+/// use lambda_stream::{ERROR_BODY_TRAILER, StreamError};
+///
+/// let error = StreamError::new("Body.Failed", "the source went away");
+/// let body = error.trailers()[ERROR_BODY_TRAILER].to_str()?.to_owned();
+/// let json = base64::engine::general_purpose::STANDARD.decode(body)?;
+/// assert_eq!(json, br#"{"errorType":"Body.Failed","errorMessage":"the source went away","trace":[]}"#);
+/// assert_eq!(json, error.body_json().as_bytes());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub const ERROR_BODY_TRAILER: &str = "Lambda-Runtime-Function-Error-Body";
 
 type BoxError = Box<dyn StdError + Send + Sync + 'static>;
@@ -39,6 +58,44 @@ type BoxError = Box<dyn StdError + Send + Sync + 'static>;
 ///
 /// `Display` says what this layer knows (the error type, and the message when there is no
 /// source); the cause is [`source`](StdError::source), never repeated.
+///
+/// ```
+/// use std::error::Error as _;
+/// use lambda_stream::StreamError;
+///
+/// // Any error of a body: typed by its own type name.
+/// let io = StreamError::from_body_error(std::io::Error::other("connection reset"));
+/// assert_eq!(io.error_type(), "std::io::error::Error");
+/// assert_eq!(io.message(), "connection reset");
+/// assert!(io.source_ref::<std::io::Error>().is_some());
+///
+/// // Already boxed, of an unknown kind: `Body.Failed`.
+/// let boxed = StreamError::from_source("gone".into());
+/// assert_eq!(boxed.error_type(), "Body.Failed");
+///
+/// // A type of your own, with the source's message and its causes as the trace.
+/// #[derive(Debug)]
+/// struct Render(std::fmt::Error);
+/// impl std::fmt::Display for Render {
+///     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+///         f.write_str("rendering the page failed")
+///     }
+/// }
+/// impl std::error::Error for Render {
+///     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+///         Some(&self.0)
+///     }
+/// }
+/// let custom = StreamError::with_source("Render.Failed", Box::new(Render(std::fmt::Error)));
+/// assert_eq!(custom.error_type(), "Render.Failed");
+/// assert_eq!(custom.message(), "rendering the page failed");
+/// assert_eq!(custom.trace(), ["an error occurred when formatting an argument"]);
+/// assert!(custom.source().is_some());
+/// assert_eq!(
+///     custom.body_json(),
+///     r#"{"errorType":"Render.Failed","errorMessage":"rendering the page failed","trace":["an error occurred when formatting an argument"]}"#
+/// );
+/// ```
 pub struct StreamError {
     // Boxed: a stream's items are `Result<Bytes, StreamError>`, moved on every frame, and
     // stay as small as `Bytes` this way.

@@ -125,6 +125,24 @@ where
     /// # Errors
     ///
     /// The [`PreludeError`] of the first part that cannot be sent.
+    ///
+    /// ```
+    /// use bytes::Bytes;
+    /// use futures_util::{stream, StreamExt};
+    /// use lambda_stream::{ResponseConfig, ResponseStream};
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let (parts, ()) = http::Response::builder()
+    ///     .status(201)
+    ///     .header("set-cookie", "id=7")
+    ///     .body(())?
+    ///     .into_parts();
+    /// let body = stream::iter([Ok::<_, std::io::Error>(Bytes::from("created"))]);
+    /// let mut frames = ResponseStream::from_parts(&parts, body, &ResponseConfig::default())?;
+    /// assert_eq!(frames.next().await.unwrap()?, r#"{"statusCode":201,"headers":{},"cookies":["id=7"]}"#);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # }).unwrap();
+    /// ```
     pub fn from_parts(
         parts: &http::response::Parts,
         body: S,
@@ -134,6 +152,18 @@ where
     }
 
     /// A response without a prelude: only the body, framed and bounded as usual.
+    ///
+    /// ```
+    /// use bytes::Bytes;
+    /// use futures_util::{stream, StreamExt};
+    /// use lambda_stream::{ResponseConfig, ResponseStream};
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let body = stream::iter([Ok::<_, std::io::Error>(Bytes::from("just the body"))]);
+    /// let frames: Vec<_> = ResponseStream::raw(body, &ResponseConfig::default()).collect().await;
+    /// assert_eq!(frames.len(), 1);
+    /// # });
+    /// ```
     pub fn raw(body: S, config: &ResponseConfig) -> Self {
         ResponseStream::build(body, config, [None, None])
     }
@@ -162,6 +192,23 @@ impl<R: AsyncRead> ResponseStream<ReadChunks<R>> {
     /// # Errors
     ///
     /// As [`new`](Self::new).
+    ///
+    /// ```
+    /// use futures_util::StreamExt;
+    /// use lambda_stream::{MetadataPrelude, ResponseConfig, ResponseStream};
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// // A file, say: here bytes in memory, read as an `AsyncRead`.
+    /// let file = &b"line one\nline two\n"[..];
+    /// let prelude = MetadataPrelude::builder().header("Content-Type", "text/plain").build()?;
+    /// let frames: Vec<_> = ResponseStream::from_reader(&prelude, file, &ResponseConfig::default())?
+    ///     .skip(2)
+    ///     .collect()
+    ///     .await;
+    /// assert_eq!(frames[0].as_ref().unwrap(), "line one\nline two\n");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # }).unwrap();
+    /// ```
     pub fn from_reader(
         prelude: &MetadataPrelude,
         reader: R,
@@ -184,6 +231,21 @@ impl ResponseStream<BodyStream> {
     /// # Errors
     ///
     /// As [`new`](Self::new).
+    ///
+    /// ```
+    /// use aws_smithy_types::byte_stream::ByteStream;
+    /// use futures_util::StreamExt;
+    /// use lambda_stream::{MetadataPrelude, ResponseConfig, ResponseStream};
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let object = ByteStream::from_static(b"object bytes"); // `GetObjectOutput::body`
+    /// let prelude = MetadataPrelude::builder().build()?;
+    /// let stream = ResponseStream::from_byte_stream(&prelude, object, &ResponseConfig::default())?;
+    /// let frames: Vec<_> = stream.skip(2).collect().await;
+    /// assert_eq!(frames[0].as_ref().unwrap(), "object bytes");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # }).unwrap();
+    /// ```
     pub fn from_byte_stream(
         prelude: &MetadataPrelude,
         body: ByteStream,
@@ -199,6 +261,27 @@ where
     S::Ok: Into<Bytes>,
 {
     /// A handle on the counters of this response; clone it before handing the stream over.
+    ///
+    /// ```
+    /// use bytes::Bytes;
+    /// use futures_util::{stream, StreamExt};
+    /// use lambda_stream::{MetadataPrelude, ResponseStream, StreamStats};
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap().block_on(async {
+    /// let chunks = (0..100).map(|_| Ok::<_, std::io::Error>(Bytes::from(vec![0u8; 100])));
+    /// let stream = ResponseStream::new(MetadataPrelude::builder().build()?, stream::iter(chunks))?;
+    /// let stats: StreamStats = stream.stats().clone();
+    /// assert_eq!(stream.limit(), 200 * 1024 * 1024);
+    /// assert_eq!(stats.time_to_first_byte(), None);
+    /// let frames: Vec<_> = stream.collect().await;
+    /// assert_eq!(stats.body_bytes_sent(), 10_000);
+    /// assert_eq!(stats.bytes_sent(), frames.iter().map(|f| f.as_ref().unwrap().len() as u64).sum::<u64>());
+    /// assert!(stats.time_to_first_byte().is_some());
+    /// assert!(stats.is_finished());
+    /// assert!(stats.elapsed() >= stats.time_to_first_byte().unwrap());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # }).unwrap();
+    /// ```
     pub fn stats(&self) -> &StreamStats {
         &self.stats
     }
@@ -210,6 +293,26 @@ where
 
     /// Body bytes copied so far to coalesce small chunks into frames (0 when every chunk
     /// was in or above the frame band: the body then passed without a copy).
+    ///
+    /// ```
+    /// use bytes::Bytes;
+    /// use futures_util::{stream, StreamExt};
+    /// use lambda_stream::{MetadataPrelude, ResponseStream};
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap().block_on(async {
+    /// // 100 chunks of 100 bytes: coalesced into frames of at least 64 KiB, so copied.
+    /// let small = (0..100).map(|_| Ok::<_, std::io::Error>(Bytes::from(vec![0u8; 100])));
+    /// let mut stream = ResponseStream::new(MetadataPrelude::builder().build()?, stream::iter(small))?;
+    /// while stream.next().await.is_some() {}
+    /// assert_eq!(stream.bytes_copied(), 10_000);
+    /// // Chunks already within the frame band pass without a copy.
+    /// let big = (0..4).map(|_| Ok::<_, std::io::Error>(Bytes::from(vec![0u8; 100_000])));
+    /// let mut stream = ResponseStream::new(MetadataPrelude::builder().build()?, stream::iter(big))?;
+    /// while stream.next().await.is_some() {}
+    /// assert_eq!(stream.bytes_copied(), 0);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # }).unwrap();
+    /// ```
     pub fn bytes_copied(&self) -> u64 {
         self.body.bytes_copied()
     }
