@@ -8,6 +8,14 @@ type BoxError = Box<dyn StdError + Send + Sync + 'static>;
 
 /// A setting the runtime cannot run with: a missing or malformed environment variable, or a
 /// builder value out of range.
+///
+/// ```
+/// use lambda_stream_runtime::Runtime;
+///
+/// let e = Runtime::builder().endpoint("127.0.0.1:9001").concurrency(0).build().unwrap_err();
+/// assert_eq!(e.setting(), "concurrency");
+/// assert_eq!(e.to_string(), "`concurrency` is \"0\": at least one invocation at a time");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfigError {
     setting: String,
@@ -58,6 +66,21 @@ impl StdError for ConfigError {}
 /// A failing handler, body or event never stops it: those are reported to the Runtime API
 /// for their invocation, and the next one is served. The runtime stops when it cannot run
 /// at all, or when the Runtime API stops answering.
+///
+/// ```
+/// use lambda_stream_runtime::lambda_http::{Body, Error, Request, Response, service_fn};
+/// use lambda_stream_runtime::{Runtime, RuntimeErrorKind};
+///
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// let handler = service_fn(|_: Request| async { Ok::<_, Error>(Response::new(Body::Empty)) });
+/// // Nothing listens on port 1: the runtime gives up after a few attempts.
+/// let runtime = Runtime::builder().endpoint("127.0.0.1:1").build()?;
+/// let e = runtime.run(handler).await.unwrap_err();
+/// assert_eq!(e.kind(), &RuntimeErrorKind::Unreachable);
+/// assert_eq!(e.to_string(), "the Lambda Runtime API is unreachable");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// # }).unwrap();
+/// ```
 #[derive(Debug)]
 pub struct RuntimeError {
     kind: RuntimeErrorKind,

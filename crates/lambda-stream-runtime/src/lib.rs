@@ -1,65 +1,5 @@
-//! The Lambda Runtime API loop for streamed HTTP responses: runs any
-//! `tower::Service<lambda_http::Request>` (an axum `Router`, a `lambda_http::service_fn`, a
-//! service behind layers) and puts each response on the wire exactly as the Node.js runtime
-//! does, with a failure after the first byte sent as the Runtime API's error trailers.
-//!
-//! It replaces `lambda_http::run_with_streaming_response` in one line:
-//!
-//! ```no_run
-//! use lambda_http::{Body, Error, Request, Response, service_fn};
-//!
-//! async fn handler(_request: Request) -> Result<Response<Body>, Error> {
-//!     Ok(Response::new(Body::from("hello")))
-//! }
-//!
-//! #[tokio::main]
-//! async fn main() -> Result<(), Error> {
-//!     // Was: lambda_http::run_with_streaming_response(service_fn(handler)).await
-//!     lambda_stream_runtime::run(service_fn(handler)).await?;
-//!     Ok(())
-//! }
-//! ```
-//!
-//! # Why
-//!
-//! `lambda_runtime` 1.x (so also `lambda_http`) writes a body's failure into the body as
-//! text and ends the response normally: the caller gets a clean, complete-looking `200`
-//! whose body is not the object, and the invocation is recorded as a success. This runtime
-//! ends the request with the `Lambda-Runtime-Function-Error-Type` and
-//! `Lambda-Runtime-Function-Error-Body` trailers instead, as the Node.js runtime does: Lambda
-//! records the error and ends the caller's response abnormally, so the failure stays
-//! visible. See [`Runtime`] for the wire, the errors reported before the first byte,
-//! panics, concurrency and the memory bound.
-//!
-//! Bodies get `lambda-stream`'s read-ahead, framing and 200 MiB budget; return
-//! [`lambda_stream::response`] to keep the spelling of header names (an `http::HeaderMap`
-//! lowercases them) and to stream any `Stream` of bytes.
-//!
-//! # Example
-//!
-//! An axum router, with a route that streams:
-//!
-//! ```no_run
-//! use axum::{Router, routing::get};
-//! use bytes::Bytes;
-//! use futures_util::stream;
-//! use lambda_stream::MetadataPrelude;
-//!
-//! async fn numbers() -> http::Response<lambda_stream::ResponseBody<impl futures_util::Stream<Item = Result<Bytes, std::io::Error>>>> {
-//!     let prelude = MetadataPrelude::builder()
-//!         .header("Content-Type", "text/plain")
-//!         .build()
-//!         .expect("a valid prelude");
-//!     let body = stream::iter((0..1000).map(|i| Ok(Bytes::from(format!("{i}\n")))));
-//!     lambda_stream::response(prelude, body)
-//! }
-//!
-//! #[tokio::main]
-//! async fn main() -> Result<(), lambda_stream_runtime::RuntimeError> {
-//!     let app = Router::new().route("/numbers", get(numbers));
-//!     lambda_stream_runtime::run(app).await
-//! }
-//! ```
+#![doc = include_str!("../README.md")]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(
     unsafe_code,
     missing_docs,
@@ -91,6 +31,12 @@ pub use runtime::{Builder, Runtime};
 
 pub use lambda_http;
 pub use lambda_runtime::{Context, Diagnostic as RuntimeDiagnostic};
+
+// The workspace README's snippets, compiled with this crate's dev-dependencies (the
+// quick start is a function on this runtime).
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct WorkspaceReadme;
 
 /// Runs `service` on the Runtime API of the Lambda environment ([`Runtime::from_env`]):
 /// the drop-in replacement of `lambda_http::run_with_streaming_response`.

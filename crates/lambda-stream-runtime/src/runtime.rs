@@ -40,16 +40,28 @@ const NEXT_BACKOFF: Duration = Duration::from_millis(100);
 /// Settings for a [`Runtime`]; what is not set comes from the Lambda environment.
 ///
 /// ```
+/// use lambda_stream::chunk::RechunkConfig;
+/// use lambda_stream::Dialect;
 /// use lambda_stream_runtime::Runtime;
 ///
+/// let mut function = lambda_runtime::Config::default();
+/// function.function_name = "objects".to_owned();
 /// let runtime = Runtime::builder()
 ///     .endpoint("127.0.0.1:9001")
 ///     .concurrency(4)
 ///     .max_bytes(50 * 1024 * 1024)
 ///     .window(256 * 1024)
+///     .rechunk(RechunkConfig::new(16 * 1024, 128 * 1024)?)
+///     .write_buffer(64 * 1024)
+///     .dialect(Dialect::ApiGatewayRest)
+///     .trace_env(false)
+///     .function_config(function)
 ///     .build()?;
 /// assert_eq!(runtime.concurrency(), 4);
-/// # Ok::<(), lambda_stream_runtime::ConfigError>(())
+///
+/// let e = Runtime::builder().endpoint("127.0.0.1:9001").write_buffer(100).build().unwrap_err();
+/// assert_eq!(e.setting(), "write_buffer");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone, Default)]
 #[must_use = "a builder does nothing until `build` is called"]
@@ -279,6 +291,17 @@ impl Runtime {
     /// # Errors
     ///
     /// As [`Builder::build`].
+    ///
+    /// ```
+    /// use lambda_stream_runtime::Runtime;
+    ///
+    /// // Outside Lambda, the Runtime API's address is missing, and said so.
+    /// # if std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_none() {
+    /// let e = Runtime::from_env().unwrap_err();
+    /// assert_eq!(e.setting(), "AWS_LAMBDA_RUNTIME_API");
+    /// assert_eq!(e.to_string(), "`AWS_LAMBDA_RUNTIME_API` is not set: expected it to be set (the Lambda environment sets it)");
+    /// # }
+    /// ```
     pub fn from_env() -> Result<Runtime, ConfigError> {
         Builder::default().build()
     }
