@@ -6,48 +6,12 @@
 //! strict checks.
 #![no_main]
 
+mod common;
+
 use bytes::Bytes;
-use lambda_stream_prelude::{Decoded, DecodeError, Dialect, MetadataPrelude, PreludeDecoder, PreludeError};
+use common::{decode, split};
+use lambda_stream_prelude::{Dialect, PreludeDecoder, PreludeError};
 use libfuzzer_sys::fuzz_target;
-
-/// As in `prelude_decode`: one byte `k` (modulo 16), `k` chunk sizes, then the stream.
-fn split(input: &[u8]) -> (&[u8], &[u8]) {
-    let k = input.first().map_or(0, |&k| usize::from(k % 16));
-    let cuts_end = (1 + k).min(input.len());
-    (input.get(1..cuts_end).unwrap_or(&[]), input.get(cuts_end..).unwrap_or(&[]))
-}
-
-fn decode(
-    mut decoder: PreludeDecoder,
-    data: &Bytes,
-    cuts: &[u8],
-) -> Result<(MetadataPrelude, Vec<u8>), DecodeError> {
-    let mut prelude = None;
-    let mut body = Vec::new();
-    let mut at = 0;
-    let mut i = 0;
-    while at < data.len() {
-        let n = match cuts.len() {
-            0 => data.len() - at,
-            len => usize::from(cuts[i % len]).max(1).min(data.len() - at),
-        };
-        i += 1;
-        match decoder.decode(data.slice(at..at + n))? {
-            Decoded::NeedMore => assert!(prelude.is_none()),
-            Decoded::Prelude { prelude: p, body: b } => {
-                assert!(prelude.replace(p).is_none());
-                body.extend_from_slice(&b);
-            }
-            Decoded::Body(b) => {
-                assert!(prelude.is_some());
-                body.extend_from_slice(&b);
-            }
-        }
-        at += n;
-    }
-    decoder.finish()?;
-    Ok((prelude.expect("finish succeeded, so the prelude was decoded"), body))
-}
 
 fuzz_target!(|input: &[u8]| {
     let (cuts, data) = split(input);
