@@ -36,6 +36,21 @@ fn one_error_line(out: &Output) -> String {
     err
 }
 
+/// The JSON lines of a run that must have succeeded (exit 0).
+fn json_rows(out: Output) -> Vec<serde_json::Value> {
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
 #[test]
 fn help_and_version_exit_0() {
     let out = lab(&["--help"]);
@@ -78,17 +93,7 @@ fn json_lines_have_the_documented_fields() {
     let mut args = vec!["--json", "--sizes", "1000,70KB", "--scenarios", "simulated"];
     args.extend_from_slice(FAST);
     let out = lab(&args);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = String::from_utf8(out.stdout).unwrap();
-    let rows: Vec<serde_json::Value> = text
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let rows = json_rows(out);
     assert_eq!(rows.len(), 4);
     let expected = [
         (1000, "buffered"),
@@ -226,17 +231,7 @@ async fn against_moto_a_missing_bucket_fails_and_an_existing_one_runs() {
     })
     .await
     .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let rows: Vec<serde_json::Value> = String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let rows = json_rows(out);
     assert_eq!(rows.len(), 2);
     assert!(
         rows.iter()
@@ -261,17 +256,7 @@ fn every_scenario_of_the_comparison_has_its_rows() {
         "--scenarios",
         "clean,failure,over-budget,slow-client,concurrent",
     ]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let rows: Vec<serde_json::Value> = String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let rows = json_rows(out);
     assert_eq!(rows.len(), 5 * 3, "one row per scenario and way");
     let row = |scenario: &str, way: &str| {
         rows.iter()
@@ -435,21 +420,11 @@ async fn urls_are_measured_and_failures_reported_not_hung() {
     })
     .await
     .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
     assert!(
         started.elapsed() < std::time::Duration::from_secs(30),
         "not hung"
     );
-    let rows: Vec<serde_json::Value> = String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let rows = json_rows(out);
     assert_eq!(rows.len(), 4);
     let expected: String = sha2::Sha256::digest(lambda_stream_testkit::data::pattern(200_000))
         .iter()
