@@ -46,15 +46,7 @@ async fn each_error_says_its_own_thing_once() {
     let (moto, direct) = common::moto_with_bucket(BUCKET).await;
     let data = pattern(100_000);
     common::put(&direct, BUCKET, "plain", &data).await;
-    direct
-        .put_object()
-        .bucket(BUCKET)
-        .key("summed")
-        .body(data.clone().into())
-        .checksum_algorithm(aws_sdk_s3::types::ChecksumAlgorithm::Crc32)
-        .send()
-        .await
-        .unwrap();
+    common::put_summed(&direct, BUCKET, "summed", &data).await;
     let quick = ResumePolicy {
         max_attempts: 2,
         initial_backoff: Duration::from_millis(5),

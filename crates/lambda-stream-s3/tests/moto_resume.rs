@@ -219,15 +219,7 @@ async fn exhausted_retries_fail_and_never_end_cleanly() {
 async fn a_checksum_mismatch_comes_after_every_byte_and_is_not_resumed() {
     let (moto, direct) = common::moto_with_bucket(BUCKET).await;
     let data = pattern(REFERENCE_SIZES[0]);
-    direct
-        .put_object()
-        .bucket(BUCKET)
-        .key("summed")
-        .body(data.clone().into())
-        .checksum_algorithm(aws_sdk_s3::types::ChecksumAlgorithm::Crc32)
-        .send()
-        .await
-        .unwrap();
+    common::put_summed(&direct, BUCKET, "summed", &data).await;
     let request = ObjectRequest::new(BUCKET, "summed").checksum_validation(true);
     let (_proxy, mut body) =
         through_proxy(&moto, vec![Fault::CorruptAt(1234)], request, quick()).await;

@@ -32,6 +32,20 @@ pub async fn put(client: &Client, bucket: &str, key: &str, data: &Bytes) {
         .unwrap();
 }
 
+/// Puts `data` under `key` with a CRC32 checksum, so that GetObject with checksum
+/// validation checks the body at its end.
+pub async fn put_summed(client: &Client, bucket: &str, key: &str, data: &Bytes) {
+    client
+        .put_object()
+        .bucket(bucket)
+        .key(key)
+        .body(data.clone().into())
+        .checksum_algorithm(aws_sdk_s3::types::ChecksumAlgorithm::Crc32)
+        .send()
+        .await
+        .unwrap();
+}
+
 /// Collects a body stream, with the chunk sizes seen.
 pub async fn collect<S, E>(stream: S) -> Result<(Vec<u8>, Vec<usize>), E>
 where
