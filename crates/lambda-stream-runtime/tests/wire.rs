@@ -10,9 +10,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use base64::Engine as _;
 use bytes::Bytes;
-use common::{Function, chunks, get, outcome};
+use common::{Function, chunks, error_trailers, get, outcome};
 use std::task::Poll;
 
 use futures_util::{StreamExt, stream};
@@ -79,20 +78,6 @@ fn expected_raw(
     raw.extend_from_slice(trailer_block.as_bytes());
     raw.extend_from_slice(b"\r\n");
     raw
-}
-
-/// The trailer lines of a failure of type `error_type` with `message`.
-fn error_trailers(error_type: &str, message: &str) -> String {
-    // The Node.js runtime's key order: type, message, trace.
-    let json = format!(
-        r#"{{"errorType":{},"errorMessage":{},"trace":[]}}"#,
-        serde_json::Value::from(error_type),
-        serde_json::Value::from(message)
-    );
-    let body = base64::engine::general_purpose::STANDARD.encode(json);
-    format!(
-        "Lambda-Runtime-Function-Error-Type: {error_type}\r\nLambda-Runtime-Function-Error-Body: {body}\r\n"
-    )
 }
 
 /// A service that streams `body` (from a scripted source) under `prelude(status)`.

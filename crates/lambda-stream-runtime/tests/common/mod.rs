@@ -6,6 +6,7 @@
 use std::error::Error as StdError;
 use std::time::Duration;
 
+use base64::Engine as _;
 use bytes::Bytes;
 use lambda_stream_runtime::{Builder, RuntimeError, RuntimeErrorKind};
 use lambda_stream_testkit::servers::RuntimeApi;
@@ -115,4 +116,18 @@ pub(crate) fn chunks(raw: &[u8]) -> (String, Vec<Bytes>, String) {
         assert_eq!(&rest[size..size + 2], b"\r\n", "chunk data ends with CRLF");
         rest = &rest[size + 2..];
     }
+}
+
+/// The trailer lines of a failure of type `error_type` with `message`.
+pub(crate) fn error_trailers(error_type: &str, message: &str) -> String {
+    // The Node.js runtime's key order: type, message, trace.
+    let json = format!(
+        r#"{{"errorType":{},"errorMessage":{},"trace":[]}}"#,
+        serde_json::Value::from(error_type),
+        serde_json::Value::from(message)
+    );
+    let body = base64::engine::general_purpose::STANDARD.encode(json);
+    format!(
+        "Lambda-Runtime-Function-Error-Type: {error_type}\r\nLambda-Runtime-Function-Error-Body: {body}\r\n"
+    )
 }
