@@ -20,7 +20,7 @@ use bytes::Bytes;
 use futures_util::{StreamExt, stream};
 use lambda_stream::{MetadataPrelude, StreamError};
 
-fn text_prelude() -> MetadataPrelude {
+pub(crate) fn text_prelude() -> MetadataPrelude {
     MetadataPrelude::builder()
         .header("Content-Type", "text/plain; charset=utf-8")
         .header("Cache-Control", "no-store")
@@ -48,12 +48,16 @@ async fn fail() -> impl IntoResponse {
     lambda_stream::response(text_prelude(), lines).map(axum::body::Body::new)
 }
 
-#[tokio::main]
-async fn main() -> Result<(), lambda_stream_runtime::RuntimeError> {
-    let app = Router::new()
+/// The function's routes (the runtime's `tests/tower_services.rs` serves this router).
+pub(crate) fn app() -> Router {
+    Router::new()
         .route("/hello", get(|| async { "hello from axum\n" }))
         .route("/count/{n}", get(count))
-        .route("/fail", get(fail));
-    // Was: lambda_http::run_with_streaming_response(app).await
-    lambda_stream_runtime::run(app).await
+        .route("/fail", get(fail))
+}
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_stream_runtime::RuntimeError> {
+    // Was: lambda_http::run_with_streaming_response(app()).await
+    lambda_stream_runtime::run(app()).await
 }
