@@ -22,7 +22,9 @@ pin_project! {
     /// Errors say how many bytes were delivered before them and keep the SDK's error as
     /// their source. When the length of the body is known (an S3 `Content-Length`) and the
     /// body ends short of it, the stream ends with a [`BodyErrorKind::Truncated`] error
-    /// instead of a clean end: a truncated object never looks complete.
+    /// instead of a clean end: a truncated object never looks complete. A body that goes
+    /// on past that length ends with [`BodyErrorKind::Overrun`] before the chunk that
+    /// would cross it.
     ///
     /// Make it from the SDK's output (`BodyStream::from(output)`, with feature `sdk`), which
     /// takes the length from `Content-Length`: the safe way. [`new`](Self::new) knows the
@@ -118,6 +120,18 @@ impl BodyStream {
         }
     }
 
+    /// Wraps an S3 body that must yield exactly `len` bytes, as checked against the
+    /// answer's `Content-Range` and `Content-Length`.
+    #[cfg(feature = "sdk")]
+    pub(crate) fn checked(body: ByteStream, len: u64) -> Self {
+        BodyStream {
+            body,
+            delivered: 0,
+            expected: Some(len),
+            done: false,
+        }
+    }
+
     /// Bytes delivered so far.
     pub fn delivered(&self) -> u64 {
         self.delivered
@@ -192,7 +206,15 @@ impl Stream for BodyStream {
         }
         match ready!(this.body.poll_next(cx)) {
             Some(Ok(chunk)) => {
-                *this.delivered += chunk.len() as u64;
+                let delivered = *this.delivered + chunk.len() as u64;
+                if let Some(expected) = *this.expected
+                    && delivered > expected
+                {
+                    *this.done = true;
+                    let kind = BodyErrorKind::Overrun { expected };
+                    return Poll::Ready(Some(Err(BodyError::new(kind, *this.delivered))));
+                }
+                *this.delivered = delivered;
                 Poll::Ready(Some(Ok(chunk)))
             }
             Some(Err(e)) => {

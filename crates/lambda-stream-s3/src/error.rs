@@ -20,6 +20,12 @@ pub enum BodyErrorKind {
         /// The announced length.
         expected: u64,
     },
+    /// The body went on past the length it announced; the chunk that would have crossed
+    /// it was not delivered.
+    Overrun {
+        /// The announced length.
+        expected: u64,
+    },
     /// Resuming found a different object than the one being streamed: the rest cannot be
     /// served without mixing two versions.
     ObjectChanged {
@@ -39,6 +45,9 @@ pub enum BodyErrorKind {
     /// A resume request failed in a way retrying cannot fix (access denied...); the SDK's
     /// error is the [`source`](StdError::source).
     ResumeRequest(Box<dyn StdError + Send + Sync + 'static>),
+    /// A resume request got no answer, or a `5xx`: another attempt may succeed. The SDK's
+    /// error is the [`source`](StdError::source).
+    ResumeUnavailable(Box<dyn StdError + Send + Sync + 'static>),
     /// A resume answered with bytes from another offset than the one asked for.
     ResumeOffset {
         /// The offset asked for.
@@ -115,11 +124,14 @@ impl BodyError {
     }
 
     /// Whether the failure may go away by asking again (a broken connection, a truncated
-    /// body), as opposed to a changed object, a checksum mismatch or exhausted retries.
+    /// body, a resume request without an answer), as opposed to a changed object, a
+    /// checksum mismatch or exhausted retries.
     pub fn is_transient(&self) -> bool {
         matches!(
             self.kind,
-            BodyErrorKind::Source(_) | BodyErrorKind::Truncated { .. }
+            BodyErrorKind::Source(_)
+                | BodyErrorKind::Truncated { .. }
+                | BodyErrorKind::ResumeUnavailable(_)
         )
     }
 }
@@ -158,6 +170,11 @@ impl fmt::Display for BodyError {
                 f,
                 "S3 object body truncated: expected {expected} bytes, the body ended after {n}"
             ),
+            BodyErrorKind::Overrun { expected } => write!(
+                f,
+                "S3 object body longer than announced: expected {expected} bytes, more came \
+                 after {n}"
+            ),
             BodyErrorKind::ObjectChanged { etag, found } => write!(
                 f,
                 "S3 object changed while streaming it: expected ETag {etag} when resuming after \
@@ -170,6 +187,11 @@ impl fmt::Display for BodyError {
             BodyErrorKind::ResumeRequest(_) => write!(
                 f,
                 "S3 object body failed after {n} bytes, and the request to resume it failed"
+            ),
+            BodyErrorKind::ResumeUnavailable(_) => write!(
+                f,
+                "the request to resume the S3 object body after {n} bytes got no answer or a \
+                 server error"
             ),
             BodyErrorKind::ResumeOffset {
                 asked,
@@ -188,7 +210,9 @@ impl StdError for BodyError {
         match &self.kind {
             BodyErrorKind::Source(e) | BodyErrorKind::ChecksumMismatch(e) => Some(e),
             BodyErrorKind::RetriesExhausted { last, .. } => Some(last.as_ref()),
-            BodyErrorKind::ResumeRequest(e) => Some(e.as_ref()),
+            BodyErrorKind::ResumeRequest(e) | BodyErrorKind::ResumeUnavailable(e) => {
+                Some(e.as_ref())
+            }
             _ => None,
         }
     }

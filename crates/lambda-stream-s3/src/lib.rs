@@ -27,8 +27,8 @@ pub use reader::BodyReader;
 #[cfg(feature = "sdk")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sdk")))]
 pub use sdk::{
-    Conditions, Evaluation, GetError, GetErrorKind, MAX_KEY_LEN, MetadataError, MetadataOptions,
-    ObjectRequest, ObjectResponse, RequestError, ResumableBody, ResumePolicy, Validators,
-    get_object, response_parts,
+    Conditions, Evaluation, GetError, GetErrorKind, KeyPolicy, MAX_KEY_LEN, MetadataError,
+    MetadataOptions, ObjectRequest, ObjectResponse, RequestError, ResumableBody, ResumePolicy,
+    Validators, get_object, response_parts,
 };
 pub use upload::{UPLOAD_READ_SIZE, UploadError, byte_stream_from_reader, byte_stream_from_stream};

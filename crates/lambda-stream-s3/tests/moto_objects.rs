@@ -392,6 +392,25 @@ async fn an_object_over_the_budget_is_refused_before_its_first_byte() {
             StatusCode::PAYLOAD_TOO_LARGE
         )
     );
+    // HEAD answers what GET would.
+    let e = get_object(
+        &client,
+        &request.clone().head(),
+        &MetadataOptions::default(),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(
+        (e.kind(), e.status()),
+        (
+            GetErrorKind::TooLarge {
+                len: 300_000,
+                limit: 200_000
+            },
+            StatusCode::PAYLOAD_TOO_LARGE
+        ),
+        "HEAD"
+    );
     // A range within the budget is served.
     let request = request.range(lambda_stream_s3::ByteRange::FromTo {
         first: 0,

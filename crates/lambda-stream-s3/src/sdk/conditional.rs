@@ -163,8 +163,13 @@ pub enum Evaluation {
     PreconditionFailed,
 }
 
-fn http_date(value: &str) -> Option<DateTime> {
-    DateTime::from_str(value.trim(), Format::HttpDate).ok()
+/// An HTTP date in any of the three formats a recipient must accept (RFC 9110, section
+/// 5.6.7): IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`), RFC 850 (`Sunday, 06-Nov-94
+/// 08:49:37 GMT`) and asctime (`Sun Nov  6 08:49:37 1994`).
+pub(crate) fn http_date(value: &str) -> Option<DateTime> {
+    httpdate::parse_http_date(value.trim())
+        .ok()
+        .map(DateTime::from)
 }
 
 impl Conditions {
@@ -531,6 +536,53 @@ mod tests {
             Serve { range: false },
             "no Range: nothing to ignore"
         );
+    }
+
+    #[test]
+    fn dates_are_read_in_all_three_http_formats() {
+        // MODIFIED is Tue, 14 Nov 2023 22:13:20 GMT.
+        let formats = [
+            "Tue, 14 Nov 2023 22:13:20 GMT",
+            "Tuesday, 14-Nov-23 22:13:20 GMT",
+            "Tue Nov 14 22:13:20 2023",
+        ];
+        for text in formats {
+            assert_eq!(
+                http_date(text),
+                Some(DateTime::from_secs(MODIFIED)),
+                "{text}"
+            );
+            let get = Method::GET;
+            assert_eq!(
+                eval(&[("if-modified-since", text)], get.clone(), false),
+                NotModified,
+                "If-Modified-Since: {text}"
+            );
+            assert_eq!(
+                eval(&[("if-unmodified-since", text)], get.clone(), false),
+                Serve { range: false },
+                "If-Unmodified-Since: {text}"
+            );
+            assert_eq!(
+                eval(&[("if-range", text)], get, true),
+                Serve { range: true },
+                "If-Range: {text}"
+            );
+        }
+        // One second earlier, in the two obsolete formats: the object changed since.
+        for text in [
+            "Tuesday, 14-Nov-23 22:13:19 GMT",
+            "Tue Nov 14 22:13:19 2023",
+        ] {
+            assert_eq!(
+                eval(&[("if-unmodified-since", text)], Method::GET, false),
+                PreconditionFailed
+            );
+            assert_eq!(
+                eval(&[("if-range", text)], Method::GET, true),
+                Serve { range: false }
+            );
+        }
     }
 
     #[test]

@@ -6,7 +6,9 @@ use std::fmt;
 
 use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::operation::get_object::GetObjectError;
-use aws_smithy_types::date_time::{DateTime, Format};
+use aws_smithy_types::date_time::DateTime;
+
+use super::conditional::http_date;
 use http::StatusCode;
 
 type BoxError = Box<dyn StdError + Send + Sync + 'static>;
@@ -63,8 +65,7 @@ pub(crate) fn classify(error: SdkError<GetObjectError>) -> Failure {
             }
             Failure::NotModified {
                 etag: text("etag"),
-                last_modified: text("last-modified")
-                    .and_then(|t| DateTime::from_str(&t, Format::HttpDate).ok()),
+                last_modified: text("last-modified").and_then(|t| http_date(&t)),
                 headers,
             }
         }
@@ -121,6 +122,14 @@ pub enum GetErrorKind {
     AccessDenied,
     /// S3 answered with another error: answer 502.
     Service,
+    /// S3's answer is not what was asked for: a `Content-Range` other than the range
+    /// asked for, a `200` to a `Range` or a `206` to a whole object, a length that does
+    /// not match its range, or no length at all. Answer 502 before the first byte; what
+    /// was wrong is the [`source`](StdError::source).
+    AnswerMismatch,
+    /// The key has a `.` or `..` segment, which a server that resolves dot segments would
+    /// read as another key or bucket: answer 400, without asking S3.
+    InvalidKey,
     /// S3 could not be reached or did not answer (connection, timeout): answer 502.
     Unreachable,
     /// The object's metadata cannot be sent as HTTP headers: answer 500.
@@ -168,7 +177,10 @@ impl GetError {
             GetErrorKind::NoSuchBucket | GetErrorKind::Metadata => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
-            GetErrorKind::Service | GetErrorKind::Unreachable => StatusCode::BAD_GATEWAY,
+            GetErrorKind::Service | GetErrorKind::Unreachable | GetErrorKind::AnswerMismatch => {
+                StatusCode::BAD_GATEWAY
+            }
+            GetErrorKind::InvalidKey => StatusCode::BAD_REQUEST,
             GetErrorKind::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
         }
     }
@@ -182,6 +194,8 @@ impl fmt::Display for GetError {
             GetErrorKind::NoSuchBucket => f.write_str("no such bucket"),
             GetErrorKind::AccessDenied => f.write_str("access denied"),
             GetErrorKind::Service => f.write_str("S3 answered with an error"),
+            GetErrorKind::AnswerMismatch => f.write_str("S3's answer does not match the request"),
+            GetErrorKind::InvalidKey => f.write_str("refused the key before asking S3"),
             GetErrorKind::Unreachable => f.write_str("S3 did not answer"),
             GetErrorKind::Metadata => f.write_str("the object's metadata cannot be sent"),
             GetErrorKind::TooLarge { len, limit } => write!(

@@ -10,10 +10,11 @@ use aws_smithy_types::date_time::{DateTime, Format};
 use http::header::{self, HeaderMap, HeaderValue};
 use http::{Method, StatusCode};
 
-use super::conditional::{Evaluation, Validators};
+use super::answer;
+use super::conditional::{Evaluation, Validators, http_date};
 use super::error::{Failure, GetError, GetErrorKind, classify};
 use super::metadata::{MetadataError, MetadataOptions, response_parts};
-use super::request::ObjectRequest;
+use super::request::{ObjectRequest, RequestError, dot_segment};
 use super::response::{ObjectIdentity, ObjectResponse};
 use crate::BodyStream;
 use crate::range::{ByteRange, ContentRange};
@@ -31,7 +32,17 @@ use crate::range::{ByteRange, ContentRange};
 /// `Content-Range: bytes */size`. So one request in the common case, at most three.
 ///
 /// An object (or range) longer than [`ObjectRequest::max_body_len`] is refused before its
-/// first byte (`413`).
+/// first byte (`413`), for `HEAD` as for `GET`.
+///
+/// S3's answer is checked against the request before a byte of it is passed on (see
+/// [`GetErrorKind::AnswerMismatch`]): a `206` whose `Content-Range` is not the range asked
+/// for, a `200` to a `Range`, a `206` to a request for the whole object, a length that
+/// does not match, or an answer without a length are refused with `502`. The body is then
+/// held to that length: it cannot end short, or run long, without an error.
+///
+/// A key with a `.` or `..` segment is refused (`400`) before any request, whatever made
+/// the [`ObjectRequest`]: a server that resolves dot segments would read another key, or
+/// another bucket (see [`KeyPolicy`](crate::KeyPolicy)).
 ///
 /// ```no_run
 /// # async fn example(client: aws_sdk_s3::Client, request: http::Request<()>) -> Result<(), Box<dyn std::error::Error>> {
@@ -60,6 +71,10 @@ pub async fn get_object(
 ) -> Result<ObjectResponse, GetError> {
     let now = DateTime::from(SystemTime::now());
     let fail = |kind, source| GetError::new(kind, &request.bucket, &request.key, source);
+    if dot_segment(&request.key).is_some() {
+        let refused = RequestError::DotSegment(request.key.clone());
+        return Err(fail(GetErrorKind::InvalidKey, Some(Box::new(refused))));
+    }
     let mut range = request.range.and_then(|r| r.single());
     let mut forward = true;
     for _ in 0..4 {
@@ -158,7 +173,7 @@ pub async fn get_object(
                 range = None;
                 continue;
             }
-            Evaluation::Serve { .. } => return serve(request, output, options),
+            Evaluation::Serve { .. } => return serve(request, range, output, options),
         }
     }
     Err(fail(
@@ -185,10 +200,7 @@ async fn send(
     }
     if forward {
         let c = &request.conditions;
-        let date = |name| {
-            c.forwarded(&name)
-                .and_then(|v| DateTime::from_str(v.trim(), Format::HttpDate).ok())
-        };
+        let date = |name| c.forwarded(&name).and_then(|v| http_date(&v));
         get = get
             .set_if_match(c.forwarded(&header::IF_MATCH))
             .set_if_none_match(c.forwarded(&header::IF_NONE_MATCH))
@@ -228,16 +240,30 @@ async fn head(
     }
 }
 
-/// The answer with the object (or its range), or a `413` if it is too long.
+/// The answer with the object (or its `range`), once S3's answer is checked against it; a
+/// `413` if it is too long.
 fn serve(
     request: &ObjectRequest,
+    range: Option<ByteRange>,
     mut output: GetObjectOutput,
     options: &MetadataOptions,
 ) -> Result<ObjectResponse, GetError> {
     let fail = |kind, source| GetError::new(kind, &request.bucket, &request.key, source);
+    let span = answer::check(range, &output)
+        .map_err(|why| fail(GetErrorKind::AnswerMismatch, Some(why.into())))?;
     let parts = response_parts(&output, options)
         .map_err(|e: MetadataError| fail(GetErrorKind::Metadata, Some(Box::new(e))))?;
-    let len = output.content_length().and_then(|n| u64::try_from(n).ok());
+    if let Some(limit) = request.max_body_len
+        && span.len > limit
+    {
+        return Err(fail(
+            GetErrorKind::TooLarge {
+                len: span.len,
+                limit,
+            },
+            None,
+        ));
+    }
     if request.method == Method::HEAD {
         return Ok(ObjectResponse {
             parts,
@@ -245,14 +271,14 @@ fn serve(
             identity: None,
         });
     }
-    if let (Some(limit), Some(len)) = (request.max_body_len, len)
-        && len > limit
-    {
-        return Err(fail(GetErrorKind::TooLarge { len, limit }, None));
-    }
-    let identity = ObjectIdentity::of(&request.bucket, &request.key, request.checksum, &output);
-    let body =
-        BodyStream::with_expected_len(std::mem::take(&mut output.body), output.content_length());
+    let identity = ObjectIdentity::of(
+        &request.bucket,
+        &request.key,
+        request.checksum,
+        &output,
+        span,
+    );
+    let body = BodyStream::checked(std::mem::take(&mut output.body), span.len);
     Ok(ObjectResponse {
         parts,
         body: Some(body),

@@ -83,32 +83,60 @@ impl ObjectRequest {
     /// The request for the object an HTTP request asks for: the key is the path without its
     /// leading `/`, percent-decoded once (so `%20` is a space, `%25` a `%`, and `+` stays
     /// `+`); the method must be `GET` or `HEAD`; `Range` and the conditional headers come
-    /// along ([`with_headers`](Self::with_headers)).
+    /// along ([`with_headers`](Self::with_headers)). Every key without a `.` or `..`
+    /// segment is served ([`KeyPolicy::new`]); [`from_http_with`](Self::from_http_with)
+    /// restricts them.
     ///
     /// # Errors
     ///
     /// A [`RequestError`] to answer with: `405` (with `Allow`) for another method, `400` for
-    /// an empty key, one that is not UTF-8 once decoded, or one longer than S3 allows
-    /// ([`MAX_KEY_LEN`]).
+    /// an empty key, one that is not UTF-8 once decoded, one with a `.` or `..` segment,
+    /// or one longer than S3 allows ([`MAX_KEY_LEN`]).
     pub fn from_http<B>(
         bucket: impl Into<String>,
         request: &http::Request<B>,
+    ) -> Result<Self, RequestError> {
+        ObjectRequest::from_http_with(bucket, request, request.uri().path(), &KeyPolicy::new())
+    }
+
+    /// As [`from_http`](Self::from_http), with the key read from `path` (the path as the
+    /// client sent it) and held to `keys`.
+    ///
+    /// Pass the path as it arrived, not as a URL parser normalised it: `lambda_http`'s
+    /// `request.uri()` has its dot segments resolved already (`/a/../b` is `/b` there), so
+    /// use `lambda_http::RequestExt::raw_http_path` to refuse them as sent.
+    ///
+    /// ```
+    /// use lambda_stream_s3::{KeyPolicy, ObjectRequest, RequestError};
+    ///
+    /// let keys = KeyPolicy::new().prefix("public/");
+    /// let request = http::Request::get("/public/a.txt").body(())?;
+    /// let object = ObjectRequest::from_http_with("b", &request, "/public/a.txt", &keys)?;
+    /// assert_eq!(object.key(), "public/a.txt");
+    ///
+    /// let e = ObjectRequest::from_http_with("b", &request, "/private/a.txt", &keys).unwrap_err();
+    /// assert_eq!(e, RequestError::KeyNotServed("private/a.txt".into()));
+    /// assert_eq!(e.status(), 403);
+    /// let e = ObjectRequest::from_http_with("b", &request, "/public/..%2Fprivate/a.txt", &keys).unwrap_err();
+    /// assert_eq!(e, RequestError::DotSegment("public/../private/a.txt".into()));
+    /// assert_eq!(e.status(), 400);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`from_http`](Self::from_http), and `403` for a key `keys` does not allow.
+    pub fn from_http_with<B>(
+        bucket: impl Into<String>,
+        request: &http::Request<B>,
+        path: &str,
+        keys: &KeyPolicy,
     ) -> Result<Self, RequestError> {
         let method = request.method();
         if method != Method::GET && method != Method::HEAD {
             return Err(RequestError::MethodNotAllowed(method.clone()));
         }
-        let path = request.uri().path();
-        let raw = path.strip_prefix('/').unwrap_or(path);
-        if raw.is_empty() {
-            return Err(RequestError::EmptyKey);
-        }
-        let key = percent_encoding::percent_decode_str(raw)
-            .decode_utf8()
-            .map_err(|_| RequestError::KeyNotUtf8(raw.to_owned()))?;
-        if key.len() > MAX_KEY_LEN {
-            return Err(RequestError::KeyTooLong { len: key.len() });
-        }
+        let key = keys.key_from_path(path)?;
         let mut object = ObjectRequest::new(bucket, key).with_headers(request.headers());
         object.method = method.clone();
         Ok(object)
@@ -229,6 +257,104 @@ impl ObjectRequest {
     }
 }
 
+/// Which object keys requests may name.
+///
+/// Every policy refuses a key with a `.` or `..` segment once percent-decoded (segments
+/// split at `/`, and at `\`, which some servers read as `/`): an S3-compatible server, or
+/// a proxy in front of it, that resolves dot segments in the request path would read
+/// `../other-bucket/key` from another bucket. Empty segments (`a//b`) are legal S3 keys and
+/// are served.
+///
+/// [`new`](Self::new) serves every other key; [`prefix`](Self::prefix) and
+/// [`key`](Self::key) restrict it to keys under the given prefixes or equal to the given
+/// keys (any of them). A prefix is matched as text: `public/` serves `public/a.txt`, not
+/// `public-2/a.txt`, where `public` would serve both.
+///
+/// ```
+/// use lambda_stream_s3::{KeyPolicy, RequestError};
+///
+/// let any = KeyPolicy::new();
+/// assert_eq!(any.key_from_path("/a%20b//c.txt")?, "a b//c.txt");
+/// assert_eq!(any.key_from_path("/..%2Fsecret%2Fs.txt").unwrap_err().status(), 400);
+/// assert_eq!(any.key_from_path("/a/./b").unwrap_err().status(), 400);
+///
+/// let public = KeyPolicy::new().prefix("public/").key("index.html");
+/// assert!(public.allows("public/css/site.css") && public.allows("index.html"));
+/// assert!(!public.allows("public-2/x") && !public.allows("secrets.txt"));
+/// assert_eq!(public.key_from_path("/secrets.txt").unwrap_err(), RequestError::KeyNotServed("secrets.txt".into()));
+/// # Ok::<(), RequestError>(())
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct KeyPolicy {
+    prefixes: Vec<String>,
+    keys: Vec<String>,
+}
+
+impl KeyPolicy {
+    /// Every key without a `.` or `..` segment.
+    pub fn new() -> Self {
+        KeyPolicy::default()
+    }
+
+    /// Serves keys under `prefix` (and what else was allowed).
+    #[must_use]
+    pub fn prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.prefixes.push(prefix.into());
+        self
+    }
+
+    /// Serves the key `key` (and what else was allowed).
+    #[must_use]
+    pub fn key(mut self, key: impl Into<String>) -> Self {
+        self.keys.push(key.into());
+        self
+    }
+
+    /// Whether `key` may be served: no dot segment, and allowed by the prefixes and keys
+    /// if any were given.
+    pub fn allows(&self, key: &str) -> bool {
+        dot_segment(key).is_none() && self.admits(key)
+    }
+
+    fn admits(&self, key: &str) -> bool {
+        (self.prefixes.is_empty() && self.keys.is_empty())
+            || self.prefixes.iter().any(|p| key.starts_with(p.as_str()))
+            || self.keys.iter().any(|k| k == key)
+    }
+
+    /// The key a request path names: without its leading `/`, percent-decoded once.
+    ///
+    /// # Errors
+    ///
+    /// A [`RequestError`]: `400` for an empty key, one that is not UTF-8 once decoded, one
+    /// with a `.` or `..` segment, or one longer than [`MAX_KEY_LEN`]; `403` for one this
+    /// policy does not serve.
+    pub fn key_from_path(&self, path: &str) -> Result<String, RequestError> {
+        let raw = path.strip_prefix('/').unwrap_or(path);
+        if raw.is_empty() {
+            return Err(RequestError::EmptyKey);
+        }
+        let key = percent_encoding::percent_decode_str(raw)
+            .decode_utf8()
+            .map_err(|_| RequestError::KeyNotUtf8(raw.to_owned()))?;
+        if key.len() > MAX_KEY_LEN {
+            return Err(RequestError::KeyTooLong { len: key.len() });
+        }
+        if dot_segment(&key).is_some() {
+            return Err(RequestError::DotSegment(key.into_owned()));
+        }
+        if !self.admits(&key) {
+            return Err(RequestError::KeyNotServed(key.into_owned()));
+        }
+        Ok(key.into_owned())
+    }
+}
+
+/// The first `.` or `..` segment of `key`, split at `/` and `\`.
+pub(crate) fn dot_segment(key: &str) -> Option<&str> {
+    key.split(['/', '\\']).find(|s| *s == "." || *s == "..")
+}
+
 /// The longest key S3 accepts, in bytes of UTF-8. Part of the S3 contract.
 ///
 /// ```
@@ -269,6 +395,10 @@ pub enum RequestError {
         /// Its length in bytes.
         len: usize,
     },
+    /// The key, percent-decoded, has a `.` or `..` segment: `400` (see [`KeyPolicy`]).
+    DotSegment(String),
+    /// The [`KeyPolicy`] does not serve the key: `403`.
+    KeyNotServed(String),
 }
 
 impl RequestError {
@@ -278,7 +408,9 @@ impl RequestError {
             RequestError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             RequestError::EmptyKey
             | RequestError::KeyNotUtf8(_)
-            | RequestError::KeyTooLong { .. } => StatusCode::BAD_REQUEST,
+            | RequestError::KeyTooLong { .. }
+            | RequestError::DotSegment(_) => StatusCode::BAD_REQUEST,
+            RequestError::KeyNotServed(_) => StatusCode::FORBIDDEN,
         }
     }
 
@@ -305,6 +437,17 @@ impl fmt::Display for RequestError {
                 f,
                 "object key of {len} bytes: expected at most {MAX_KEY_LEN}, as S3 allows"
             ),
+            RequestError::DotSegment(key) => write!(
+                f,
+                "object key {key:?}: expected no `.` or `..` segment, which a server could \
+                 resolve to another key or bucket"
+            ),
+            RequestError::KeyNotServed(key) => {
+                write!(
+                    f,
+                    "object key {key:?}: not among the keys this function serves"
+                )
+            }
         }
     }
 }
@@ -336,6 +479,35 @@ mod tests {
             key(&too_long).unwrap_err(),
             RequestError::KeyTooLong { len: 1100 }
         );
+    }
+
+    #[test]
+    fn dot_segments_are_refused_after_decoding_and_empty_segments_are_served() {
+        for path in [
+            "/..%2Fsecret%2Fs.txt",
+            "/a/../obj",
+            "/a/./obj",
+            "/.",
+            "/..",
+            "/a/..",
+            "/%2E%2E/x",
+            "/.%2e/x",
+            "/a%5C..%5Cb",
+            "/..\\x",
+        ] {
+            let e = key(path).unwrap_err();
+            assert!(matches!(e, RequestError::DotSegment(_)), "{path}: {e:?}");
+            assert_eq!(e.status(), 400);
+        }
+        for (path, served) in [
+            ("/a//b", "a//b"),
+            ("/a/.../b", "a/.../b"),
+            ("/.hidden", ".hidden"),
+            ("/a../b", "a../b"),
+            ("/%2Fetc", "/etc"),
+        ] {
+            assert_eq!(key(path).unwrap(), served, "{path}");
+        }
     }
 
     #[test]

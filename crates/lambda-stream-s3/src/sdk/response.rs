@@ -6,6 +6,7 @@ use aws_sdk_s3::operation::get_object::GetObjectOutput;
 use aws_smithy_types::date_time::DateTime;
 use http::StatusCode;
 
+use super::answer::Span;
 use super::resume::{ResumableBody, ResumePolicy};
 use crate::BodyStream;
 use crate::range::ContentRange;
@@ -30,30 +31,18 @@ pub(crate) struct ObjectIdentity {
 }
 
 impl ObjectIdentity {
-    /// What a resume needs to know about the object just fetched; `None` when it cannot be
-    /// pinned (no ETag) or there is nothing to resume (an empty body).
+    /// What a resume needs to know about the object just fetched, whose answer carried
+    /// `span` (as checked); `None` when it cannot be pinned (no ETag) or there is nothing to
+    /// resume (an empty body).
     pub(crate) fn of(
         bucket: &str,
         key: &str,
         checksum: bool,
         output: &GetObjectOutput,
+        span: Span,
     ) -> Option<ObjectIdentity> {
         let etag = output.e_tag()?.to_owned();
-        let (first, last, size) = match output.content_range().and_then(ContentRange::parse) {
-            Some(ContentRange::Satisfied {
-                first,
-                last,
-                size: Some(size),
-            }) => (first, last, size),
-            Some(_) => return None,
-            None => {
-                let len = u64::try_from(output.content_length()?).ok()?;
-                if len == 0 {
-                    return None;
-                }
-                (0, len - 1, len)
-            }
-        };
+        let last = span.last()?;
         let version_id = output
             .version_id()
             .filter(|v| *v != "null")
@@ -64,8 +53,8 @@ impl ObjectIdentity {
             etag,
             last_modified: output.last_modified().copied(),
             version_id,
-            size,
-            first,
+            size: span.size,
+            first: span.first,
             last,
             checksum,
         })

@@ -11,15 +11,17 @@ use aws_sdk_s3::Client;
 use aws_sdk_s3::error::SdkError;
 use aws_sdk_s3::operation::get_object::{GetObjectError, GetObjectOutput};
 use aws_sdk_s3::types::ChecksumMode;
+use aws_smithy_types::error::display::DisplayErrorContext;
 use bytes::Bytes;
 use futures_core::stream::{FusedStream, Stream};
 use sync_wrapper::SyncWrapper;
 
+use super::answer;
 use super::error::{Failure, classify};
 use super::response::ObjectIdentity;
 use crate::BodyStream;
 use crate::error::{BodyError, BodyErrorKind};
-use crate::range::ContentRange;
+use crate::range::ByteRange;
 
 /// How a [`ResumableBody`] retries.
 ///
@@ -222,7 +224,7 @@ impl ResumableBody {
             offset = id.first + delivered,
             attempt = resume.attempts,
             wait_ms = wait.as_millis() as u64,
-            error = %error,
+            error = %DisplayErrorContext(&error),
             "resuming the S3 object body"
         );
         self.state = State::Waiting(Box::pin(tokio::time::sleep(wait)), error);
@@ -272,14 +274,15 @@ impl ResumableBody {
                 if let Some(found) = id.mismatch(&output) {
                     return Err(changed(found));
                 }
+                // And to the range asked for, its length included.
                 let next = id.first + delivered;
-                match output.content_range().and_then(ContentRange::parse) {
-                    Some(ContentRange::Satisfied { first, last, .. })
-                        if first == next && last == id.last =>
-                    {
-                        Ok(BodyStream::from(output))
-                    }
-                    _ => {
+                let asked = ByteRange::FromTo {
+                    first: next,
+                    last: id.last,
+                };
+                match answer::check(Some(asked), &output) {
+                    Ok(span) => Ok(BodyStream::checked(output.body, span.len)),
+                    Err(_) => {
                         let kind = BodyErrorKind::ResumeOffset {
                             asked: next,
                             content_range: output.content_range().map(str::to_owned),
@@ -293,9 +296,16 @@ impl ResumableBody {
                     Err(changed("no object with that ETag (412)".to_owned()))
                 }
                 Failure::NoSuchKey => Err(changed("no object at that key".to_owned())),
-                // Connection failures, timeouts and 5xx: worth another attempt.
-                Failure::Unreachable(_) => Err(last),
-                Failure::Service { status, .. } if status >= 500 => Err(last),
+                // Connection failures, timeouts and 5xx: worth another attempt, and the error
+                // the next attempt's log line names.
+                Failure::Unreachable(error) => Err(BodyError::new(
+                    BodyErrorKind::ResumeUnavailable(error),
+                    delivered,
+                )),
+                Failure::Service { status, error } if status >= 500 => Err(BodyError::new(
+                    BodyErrorKind::ResumeUnavailable(error),
+                    delivered,
+                )),
                 Failure::Service { error, .. } => Err(BodyError::new(
                     BodyErrorKind::ResumeRequest(error),
                     delivered,
@@ -328,11 +338,11 @@ fn logged(error: BodyError, resume: Option<&Resume>) -> BodyError {
             bucket = %r.identity.bucket,
             key = %r.identity.key,
             attempts = r.attempts,
-            error = %error,
+            error = %DisplayErrorContext(&error),
             "the S3 object body failed"
         ),
         None => {
-            tracing::warn!(target: "lambda_stream_s3", error = %error, "the S3 object body failed")
+            tracing::warn!(target: "lambda_stream_s3", error = %DisplayErrorContext(&error), "the S3 object body failed")
         }
     }
     error
