@@ -1,17 +1,19 @@
 //! One invocation: the event as a `lambda_http::Request`, the handler's response as the
-//! frames to send, and every failure before the first byte as a `Diagnostic`.
+//! frames to send, a `400` for an event that is a bad HTTP request, and every failure
+//! before the first byte as a `Diagnostic`.
 
 use std::error::Error as StdError;
 use std::sync::Arc;
 
 use bytes::Bytes;
 use http::HeaderMap;
+use http_body_util::Full;
 use lambda_http::RequestExt;
-use lambda_http::request::LambdaRequest;
 use lambda_runtime::Diagnostic;
 use lambda_stream::{DELIMITER, Dialect, MetadataPrelude, ResponseConfig, ResponseStream};
 
-use crate::wire::{BodyChunks, WireBody};
+use crate::event::{self, EventError, EventErrorKind};
+use crate::wire::{BodyChunks, BoxWire, WireBody};
 
 type BoxError = Box<dyn StdError + Send + Sync + 'static>;
 
@@ -38,16 +40,25 @@ fn chain(error: &(dyn StdError + 'static)) -> String {
     text
 }
 
+/// Why an invocation's handler is not called.
+pub(crate) enum Refusal {
+    /// The event is an HTTP request that cannot be read: answered `400`.
+    BadRequest(EventError),
+    /// Reported to `.../error`.
+    Failed(Diagnostic),
+}
+
 /// The event of one invocation, as `lambda_http::run_with_streaming_response` hands it to
 /// its service: a `lambda_http::Request` with the invocation's `lambda_runtime::Context`
 /// and the `x-amzn-trace-id` header; and the prelude dialect of the event's source (API
-/// Gateway REST for its events, the function URL one otherwise).
+/// Gateway REST for its events, the function URL one otherwise). Never panics, whatever
+/// the event holds (see [`event::request_from_event`]).
 pub(crate) fn request(
     headers: &HeaderMap,
     event: &Bytes,
     config: &Arc<lambda_runtime::Config>,
-) -> Result<(lambda_http::Request, lambda_runtime::Context, Dialect), Diagnostic> {
-    let invalid = |what: String| diagnostic("Runtime.InvalidEvent", what);
+) -> Result<(lambda_http::Request, lambda_runtime::Context, Dialect), Refusal> {
+    let invalid = |what: String| Refusal::Failed(diagnostic("Runtime.InvalidEvent", what));
     let request_id = headers
         .get(REQUEST_ID)
         .and_then(|v| v.to_str().ok())
@@ -60,17 +71,10 @@ pub(crate) fn request(
     }
     let context = lambda_runtime::Context::new(request_id, config.clone(), headers)
         .map_err(|e| invalid(format!("the invocation's headers: {}", chain(e.as_ref()))))?;
-    let event: LambdaRequest = serde_json::from_slice(event).map_err(|e| {
-        invalid(format!(
-            "expected a function URL, API Gateway or ALB event ({} bytes): {e}",
-            event.len()
-        ))
+    let (mut request, dialect) = event::parse(event).map_err(|e| match e.kind() {
+        EventErrorKind::BadRequest => Refusal::BadRequest(e),
+        _ => invalid(chain(&e)),
     })?;
-    let dialect = match event {
-        LambdaRequest::ApiGatewayV1(_) => Dialect::ApiGatewayRest,
-        _ => Dialect::FunctionUrl,
-    };
-    let mut request = lambda_http::Request::from(event);
     if let Some(trace) = context
         .xray_trace_id
         .as_deref()
@@ -85,6 +89,22 @@ pub(crate) fn request(
     ))
 }
 
+/// The frames of the `400` that answers an event which is a bad HTTP request: its reason,
+/// and its causes, as one line of text.
+pub(crate) fn bad_request(
+    error: &EventError,
+    defaults: &ResponseConfig,
+    dialect: Dialect,
+) -> Result<BoxWire, Diagnostic> {
+    let mut response = http::Response::new(Full::new(Bytes::from(chain(error) + "\n")));
+    *response.status_mut() = http::StatusCode::BAD_REQUEST;
+    response.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    frames(response, defaults, dialect)
+}
+
 /// The frames of a handler's response, or why it cannot be sent (before any byte).
 ///
 /// The prelude is the response's status and headers, spelled as the `MetadataPrelude` in
@@ -95,9 +115,9 @@ pub(crate) fn frames<B>(
     response: http::Response<B>,
     defaults: &ResponseConfig,
     dialect: Dialect,
-) -> Result<WireBody<BodyChunks<B>>, Diagnostic>
+) -> Result<BoxWire, Diagnostic>
 where
-    B: http_body::Body,
+    B: http_body::Body + 'static,
     B::Data: Into<Bytes>,
     B::Error: Into<BoxError>,
 {
@@ -136,5 +156,5 @@ where
     }
     let stream = ResponseStream::with_config(&prelude, BodyChunks::new(body), &config)
         .map_err(|e| invalid(&e))?;
-    Ok(WireBody::new(stream))
+    Ok(Box::pin(WireBody::new(stream)))
 }

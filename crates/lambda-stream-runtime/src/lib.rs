@@ -15,6 +15,7 @@
 mod client;
 mod endpoint;
 mod error;
+mod event;
 mod invocation;
 mod runtime;
 mod wire;
@@ -27,6 +28,7 @@ use lambda_runtime::Diagnostic;
 use tower_service::Service;
 
 pub use error::{ConfigError, RuntimeError, RuntimeErrorKind};
+pub use event::{EventError, EventErrorKind, request_from_event};
 pub use runtime::{Builder, Runtime};
 
 pub use lambda_http;

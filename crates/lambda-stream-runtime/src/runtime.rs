@@ -24,8 +24,8 @@ use tracing::Instrument;
 use crate::client::{Answer, Client, DEFAULT_WRITE_BUFFER, MIN_WRITE_BUFFER};
 use crate::endpoint::{Endpoint, path_segment};
 use crate::error::{ConfigError, RuntimeError, RuntimeErrorKind};
-use crate::invocation::{self, REQUEST_ID, diagnostic};
-use crate::wire::{ApiBody, BodyChunks, panic_message};
+use crate::invocation::{self, REQUEST_ID, Refusal, diagnostic};
+use crate::wire::{ApiBody, panic_message};
 
 type BoxError = Box<dyn StdError + Send + Sync + 'static>;
 
@@ -238,9 +238,15 @@ impl Builder {
 /// [`StreamError`](lambda_stream::StreamError)), so Lambda ends the client's response
 /// abnormally, never cleanly.
 ///
+/// An event is never passed to the service unchecked, and none can stop the loop (see
+/// [`request_from_event`](crate::request_from_event)): an HTTP event that is not a valid
+/// request (a `Host` that is not a host, a path or query that is not a URI) is answered
+/// `400` with its reason as text; an event that is no HTTP request at all is reported as
+/// `Runtime.InvalidEvent`.
+///
 /// Before the first byte, a failure is posted to `.../error` with its `Diagnostic`: the
 /// service's error (through its `Into<Diagnostic>`, as `lambda_runtime` does), an event
-/// that does not parse (`Runtime.InvalidEvent`), a status or header that cannot be sent
+/// that is no HTTP request (`Runtime.InvalidEvent`), a status or header that cannot be sent
 /// (`Response.InvalidPrelude`), a body whose size hint is over the budget
 /// (`Response.TooLarge`), a panic (`Runtime.Panic`). A panic while the body is polled ends
 /// the response with the trailers. None of these stops the loop.
@@ -372,7 +378,7 @@ impl Runtime {
         let started = AssertUnwindSafe(init()).catch_unwind().await;
         let service = match started {
             Ok(Ok(service)) => service,
-            Ok(Err(e)) => return Err(self.report_init_error::<B>(e.into()).await),
+            Ok(Err(e)) => return Err(self.report_init_error(e.into()).await),
             Err(panic) => {
                 let d = diagnostic(
                     "Runtime.Panic",
@@ -381,27 +387,21 @@ impl Runtime {
                         panic_message(panic.as_ref())
                     ),
                 );
-                return Err(self.report_init_error::<B>(d).await);
+                return Err(self.report_init_error(d).await);
             }
         };
         self.run(service).await
     }
 
-    async fn report_init_error<B>(&self, diagnostic: Diagnostic) -> RuntimeError
-    where
-        B: http_body::Body + 'static,
-        B::Data: Into<Bytes>,
-        B::Error: Into<BoxError>,
-    {
+    async fn report_init_error(&self, diagnostic: Diagnostic) -> RuntimeError {
         tracing::error!(target: "lambda_stream_runtime", error_type = %diagnostic.error_type, error = %diagnostic.error_message, "the function failed to start");
         let kind = RuntimeErrorKind::Init {
             error_type: diagnostic.error_type.clone(),
             message: diagnostic.error_message.clone(),
         };
         let posted = async {
-            let mut client =
-                Client::<ApiBody<BodyChunks<B>>>::new(&self.endpoint, self.write_buffer)?;
-            let request = error_request::<B>(&self.endpoint.target(INIT_ERROR), &diagnostic)?;
+            let mut client = Client::new(&self.endpoint, self.write_buffer)?;
+            let request = error_request(&self.endpoint.target(INIT_ERROR), &diagnostic)?;
             client.send(&self.endpoint, request).await
         }
         .await;
@@ -430,7 +430,7 @@ impl Runtime {
         B::Data: Into<Bytes>,
         B::Error: Into<BoxError>,
     {
-        let mut client = Client::<ApiBody<BodyChunks<B>>>::new(&self.endpoint, self.write_buffer)
+        let mut client = Client::new(&self.endpoint, self.write_buffer)
             .map_err(|e| RuntimeError::new(RuntimeErrorKind::Unreachable, Some(e)))?;
         loop {
             let (parts, event) = self.next(&mut client).await?;
@@ -451,22 +451,11 @@ impl Runtime {
     }
 
     /// The next invocation's headers and event.
-    async fn next<B>(
-        &self,
-        client: &mut Client<ApiBody<BodyChunks<B>>>,
-    ) -> Result<Answer, RuntimeError>
-    where
-        B: http_body::Body + 'static,
-        B::Data: Into<Bytes>,
-        B::Error: Into<BoxError>,
-    {
+    async fn next(&self, client: &mut Client<ApiBody>) -> Result<Answer, RuntimeError> {
         let mut attempt = 0;
         loop {
-            let request =
-                api_request::<B>(Method::GET, &self.endpoint.target(NEXT), ApiBody::Empty)
-                    .map_err(|e| {
-                        RuntimeError::new(RuntimeErrorKind::Unreachable, Some(e.into()))
-                    })?;
+            let request = api_request(Method::GET, &self.endpoint.target(NEXT), ApiBody::Empty)
+                .map_err(|e| RuntimeError::new(RuntimeErrorKind::Unreachable, Some(e.into())))?;
             match client.send(&self.endpoint, request).await {
                 Ok((parts, event)) if parts.status == StatusCode::OK => return Ok((parts, event)),
                 // No invocation yet (emulators say so after a long poll): ask again.
@@ -494,7 +483,7 @@ impl Runtime {
     async fn invoke<S, B>(
         &self,
         service: &Mutex<S>,
-        client: &mut Client<ApiBody<BodyChunks<B>>>,
+        client: &mut Client<ApiBody>,
         request_id: &str,
         headers: &http::HeaderMap,
         event: &Bytes,
@@ -507,7 +496,16 @@ impl Runtime {
     {
         let id = path_segment(request_id);
         let outcome = async {
-            let (request, context, dialect) = invocation::request(headers, event, &self.function)?;
+            let (request, context, dialect) =
+                match invocation::request(headers, event, &self.function) {
+                    Ok(parsed) => parsed,
+                    Err(Refusal::BadRequest(e)) => {
+                        tracing::warn!(target: "lambda_stream_runtime", error = %e, "the event is not a valid HTTP request: answered 400");
+                        let dialect = self.dialect.unwrap_or(e.dialect());
+                        return invocation::bad_request(&e, &self.response, dialect);
+                    }
+                    Err(Refusal::Failed(d)) => return Err(d),
+                };
             if self.trace_env {
                 set_trace_env(context.xray_trace_id.as_deref());
             }
@@ -516,12 +514,12 @@ impl Runtime {
         }
         .await;
         let request = match outcome {
-            Ok(wire) => api_request::<B>(
+            Ok(wire) => api_request(
                 Method::POST,
                 &self
                     .endpoint
                     .target(&format!("/2018-06-01/runtime/invocation/{id}/response")),
-                ApiBody::Stream(Box::pin(wire)),
+                ApiBody::Stream(wire),
             )
             .map(|mut r| {
                 let h = r.headers_mut();
@@ -546,7 +544,7 @@ impl Runtime {
             .map_err(BoxError::from),
             Err(d) => {
                 tracing::error!(target: "lambda_stream_runtime", error_type = %d.error_type, error = %d.error_message, "the invocation failed before its response started");
-                error_request::<B>(
+                error_request(
                     &self
                         .endpoint
                         .target(&format!("/2018-06-01/runtime/invocation/{id}/error")),
@@ -574,16 +572,11 @@ impl Runtime {
 }
 
 /// A request to the Runtime API.
-fn api_request<B>(
+fn api_request(
     method: Method,
     target: &str,
-    body: ApiBody<BodyChunks<B>>,
-) -> Result<http::Request<ApiBody<BodyChunks<B>>>, http::Error>
-where
-    B: http_body::Body + 'static,
-    B::Data: Into<Bytes>,
-    B::Error: Into<BoxError>,
-{
+    body: ApiBody,
+) -> Result<http::Request<ApiBody>, http::Error> {
     http::Request::builder()
         .method(method)
         .uri(target)
@@ -592,17 +585,12 @@ where
 
 /// `POST target` with the diagnostic's JSON and its type in
 /// `Lambda-Runtime-Function-Error-Type`.
-fn error_request<B>(
+fn error_request(
     target: &str,
     diagnostic: &Diagnostic,
-) -> Result<http::Request<ApiBody<BodyChunks<B>>>, BoxError>
-where
-    B: http_body::Body + 'static,
-    B::Data: Into<Bytes>,
-    B::Error: Into<BoxError>,
-{
+) -> Result<http::Request<ApiBody>, BoxError> {
     let json = serde_json::to_vec(diagnostic)?;
-    let mut request = api_request::<B>(Method::POST, target, ApiBody::Full(Some(json.into())))?;
+    let mut request = api_request(Method::POST, target, ApiBody::Full(Some(json.into())))?;
     let h = request.headers_mut();
     let error_type = HeaderValue::from_str(&diagnostic.error_type)
         .unwrap_or_else(|_| HeaderValue::from_static("Runtime.Unknown"));

@@ -121,16 +121,16 @@ where
     }
 }
 
+/// A streamed response on its way to the Runtime API, whatever the handler's body type:
+/// boxed at the edge, so the Runtime API client is not generic over it.
+pub(crate) type BoxWire = Pin<Box<dyn Body<Data = Bytes, Error = Infallible>>>;
+
 /// What the runtime posts: nothing (`GET .../next`), a whole body (`.../error`), or a
 /// streamed response.
-pub(crate) enum ApiBody<S>
-where
-    S: TryStream,
-    S::Ok: Into<Bytes>,
-{
+pub(crate) enum ApiBody {
     Empty,
     Full(Option<Bytes>),
-    Stream(Pin<Box<WireBody<S>>>),
+    Stream(BoxWire),
 }
 
 pin_project! {
@@ -194,12 +194,7 @@ where
     }
 }
 
-impl<S> Body for ApiBody<S>
-where
-    S: TryStream,
-    S::Ok: Into<Bytes>,
-    S::Error: Into<BoxError>,
-{
+impl Body for ApiBody {
     type Data = Bytes;
     type Error = Infallible;
 
