@@ -1,8 +1,11 @@
 //! Serves S3 objects through a Lambda function URL as streamed responses: the function of
 //! the published buffered-against-streamed experiment, in Rust.
 //!
-//! - The bucket comes from `S3_BUCKET`, the key from the request path, percent-decoded
-//!   once (`/a%20b` is the key `a b`; an empty key, or one that is not UTF-8, is a 400).
+//! - The bucket comes from `S3_BUCKET`, the key from the request path as the client sent
+//!   it, percent-decoded once (`/a%20b` is the key `a b`; an empty key, one that is not
+//!   UTF-8, or one with a `.` or `..` segment such as `/..%2Fother%2Fkey`, is a 400).
+//! - `S3_KEY_PREFIX` (say `public/`) restricts it to the keys under that prefix; any
+//!   other key is a 403, and S3 is not asked.
 //! - `GET` and `HEAD` are served; any other method gets 405 with `Allow: GET, HEAD`.
 //! - `Range`, `If-Range`, `If-Match`, `If-None-Match`, `If-Modified-Since` and
 //!   `If-Unmodified-Since` are honoured (206, 304, 412, 416), evaluated here whatever the S3
@@ -38,8 +41,8 @@ use aws_sdk_s3::Client;
 use bytes::Bytes;
 use http_body_util::combinators::UnsyncBoxBody;
 use http_body_util::{BodyExt, Full};
-use lambda_http::{Request, service_fn};
-use lambda_stream::s3::{MetadataOptions, ObjectRequest, ResumePolicy, get_object};
+use lambda_http::{Request, RequestExt, service_fn};
+use lambda_stream::s3::{KeyPolicy, MetadataOptions, ObjectRequest, ResumePolicy, get_object};
 use lambda_stream::{MetadataPrelude, StreamError};
 
 const DEFAULT_CACHE_CONTROL: &str = "public, max-age=60";
@@ -48,6 +51,7 @@ const COOKIE: &str = "served-by=lambda-stream; Path=/; Secure; HttpOnly";
 struct App {
     client: Client,
     bucket: String,
+    keys: KeyPolicy,
     resume: ResumePolicy,
     max_body: u64,
 }
@@ -56,10 +60,13 @@ struct App {
 type Body = UnsyncBoxBody<Bytes, StreamError>;
 
 async fn serve(app: Arc<App>, request: Request) -> Result<http::Response<Body>, Infallible> {
-    let object_request = match ObjectRequest::from_http(&app.bucket, &request) {
+    // The path as sent: `request.uri()` has its dot segments resolved already.
+    let path = request.raw_http_path();
+    let object_request = match ObjectRequest::from_http_with(&app.bucket, &request, path, &app.keys)
+    {
         Ok(object) => object.max_body_len(app.max_body),
         Err(e) => {
-            tracing::info!(method = %request.method(), path = request.uri().path(), error = %e, "request refused");
+            tracing::info!(method = %request.method(), path, error = %e, "request refused");
             let mut response = text(e.status(), &e.to_string());
             if let Some(allow) = e.allow() {
                 response
@@ -120,6 +127,10 @@ async fn app() -> Result<App, lambda_http::Error> {
             .force_path_style(path_style)
             .build(),
     );
+    let keys = match std::env::var("S3_KEY_PREFIX") {
+        Ok(prefix) => KeyPolicy::new().prefix(prefix),
+        Err(_) => KeyPolicy::new(),
+    };
     let resume = match std::env::var("S3_RESUME").as_deref() {
         Ok("off") => ResumePolicy::disabled(),
         _ => ResumePolicy::default(),
@@ -136,6 +147,7 @@ async fn app() -> Result<App, lambda_http::Error> {
     Ok(App {
         client,
         bucket,
+        keys,
         resume,
         max_body,
     })
