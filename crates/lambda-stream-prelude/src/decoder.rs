@@ -178,15 +178,6 @@ impl PreludeDecoder {
         self
     }
 
-    /// A fresh decoder with this one's configuration.
-    pub(crate) fn reset(self) -> Self {
-        let mut fresh = PreludeDecoder::new()
-            .with_max_len(self.max_len)
-            .with_hop_by_hop(self.policy);
-        fresh.strict = self.strict;
-        fresh
-    }
-
     /// The limit set by [`with_max_len`](Self::with_max_len).
     pub fn max_len(&self) -> usize {
         self.max_len

@@ -314,52 +314,6 @@ impl From<DecodeError> for std::io::Error {
     }
 }
 
-/// The error of [`split_prelude`](crate::split_prelude): the source failed, or its bytes do
-/// not start with a valid prelude.
-///
-/// ```
-/// use bytes::Bytes;
-/// use futures_util::stream;
-/// use lambda_stream_prelude::{SplitError, split_prelude};
-///
-/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
-/// let source = stream::iter([Ok(Bytes::from_static(b"{}\0\0")), Err(std::io::Error::other("reset"))]);
-/// let e = split_prelude(source).await.unwrap_err();
-/// assert!(matches!(e, SplitError::Source(_)));
-/// assert_eq!(e.to_string(), "the response stream failed before the prelude ended");
-/// # });
-/// ```
-#[derive(Debug)]
-pub enum SplitError<E> {
-    /// The source stream returned an error before the prelude was complete.
-    Source(E),
-    /// The bytes could not be decoded as a prelude (including a stream that ended first).
-    Decode(DecodeError),
-}
-
-/// `Display` says which of the two failed; the cause is the source (a decode error is shown
-/// as itself, with its own source).
-impl<E: fmt::Display> fmt::Display for SplitError<E> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            SplitError::Source(_) => {
-                f.write_str("the response stream failed before the prelude ended")
-            }
-            SplitError::Decode(e) => e.fmt(f),
-        }
-    }
-}
-
-impl<E: StdError + 'static> StdError for SplitError<E> {
-    fn source(&self) -> Option<&(dyn StdError + 'static)> {
-        match self {
-            SplitError::Source(e) => Some(e),
-            // Transparent: the decode error is this error.
-            SplitError::Decode(e) => e.source(),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

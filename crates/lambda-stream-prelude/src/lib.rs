@@ -19,17 +19,13 @@ mod error;
 mod header;
 mod json;
 mod prelude;
-mod split;
 
 pub use builder::{Builder, IntoStatus};
 pub use decoder::{Decoded, PreludeDecoder};
 pub use encode::{COMBINE_SEPARATOR, Dialect, PreludeFrames};
-pub use error::{
-    DecodeError, DecodeErrorKind, NameProblem, PreludeError, SplitError, ValueProblem,
-};
+pub use error::{DecodeError, DecodeErrorKind, NameProblem, PreludeError, ValueProblem};
 pub use header::{HopByHopPolicy, REMAPPED_CONTENT_LENGTH};
 pub use prelude::MetadataPrelude;
-pub use split::{PreludeBody, SplitPrelude, split_prelude};
 
 /// The eight NUL bytes between the prelude JSON and the body.
 pub const DELIMITER: [u8; 8] = [0; 8];
