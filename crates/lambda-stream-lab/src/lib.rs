@@ -18,13 +18,6 @@
 //! `--scenarios` picks parts; `--help` lists the pacing flags. Built with `--features s3`,
 //! `--s3-endpoint URL --bucket NAME` reads the simulated part's objects from a real
 //! S3-compatible server (uploading them first).
-#![forbid(unsafe_code)]
-#![deny(
-    missing_docs,
-    missing_debug_implementations,
-    unreachable_pub,
-    rust_2018_idioms
-)]
 
 pub mod cli;
 pub mod compare;

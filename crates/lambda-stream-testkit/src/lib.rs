@@ -12,13 +12,6 @@
 //! - `strategy` (feature `strategy`): proptest strategies for chunkings.
 //! - `servers` (feature `servers`): `moto_server` and a connection-breaking proxy on
 //!   127.0.0.1, stopped when dropped.
-#![forbid(unsafe_code)]
-#![deny(
-    missing_docs,
-    missing_debug_implementations,
-    unreachable_pub,
-    rust_2018_idioms
-)]
 
 pub mod data;
 pub mod errors;
