@@ -3,22 +3,27 @@
 //! before the first byte as a `Diagnostic`.
 
 use std::error::Error as StdError;
-use std::sync::Arc;
+use std::future::poll_fn;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::task::Poll;
 
 use bytes::Bytes;
+use futures_util::FutureExt;
 use http::HeaderMap;
 use http_body_util::Full;
 use lambda_http::RequestExt;
 use lambda_runtime::Diagnostic;
 use lambda_stream::{DELIMITER, Dialect, MetadataPrelude, ResponseConfig, ResponseStream};
+use tower_service::Service;
 
+use crate::api::{self, DEADLINE, REQUEST_ID};
+use crate::client::Client;
+use crate::endpoint::Endpoint;
 use crate::event::{self, EventError, EventErrorKind};
-use crate::wire::{BodyChunks, BoxWire, WireBody};
+use crate::wire::{ApiBody, BodyChunks, BoxWire, WireBody, panic_message};
 
 type BoxError = Box<dyn StdError + Send + Sync + 'static>;
-
-pub(crate) const REQUEST_ID: &str = "lambda-runtime-aws-request-id";
-const DEADLINE: &str = "lambda-runtime-deadline-ms";
 
 /// A diagnostic of our own making.
 pub(crate) fn diagnostic(error_type: &str, message: impl Into<String>) -> Diagnostic {
@@ -157,4 +162,137 @@ where
     let stream = ResponseStream::with_config(&prelude, BodyChunks::new(body), &config)
         .map_err(|e| invalid(&e))?;
     Ok(Box::pin(WireBody::new(stream)))
+}
+
+/// What every invocation of a runtime shares: the function's configuration, the response
+/// defaults, and whether to set `_X_AMZN_TRACE_ID`.
+#[derive(Debug)]
+pub(crate) struct Settings {
+    pub(crate) response: ResponseConfig,
+    pub(crate) dialect: Option<Dialect>,
+    pub(crate) trace_env: bool,
+    pub(crate) function: Arc<lambda_runtime::Config>,
+}
+
+impl Settings {
+    /// Calls the service for one invocation and posts its outcome. Never fails: what goes
+    /// wrong is reported to the Runtime API, or logged when even that fails.
+    pub(crate) async fn invoke<S, B>(
+        &self,
+        service: &Mutex<S>,
+        client: &mut Client<ApiBody>,
+        endpoint: &Endpoint,
+        request_id: &str,
+        headers: &http::HeaderMap,
+        event: &Bytes,
+    ) where
+        S: Service<lambda_http::Request, Response = http::Response<B>>,
+        S::Error: Into<Diagnostic>,
+        B: http_body::Body + 'static,
+        B::Data: Into<Bytes>,
+        B::Error: Into<BoxError>,
+    {
+        let outcome = async {
+            let (request, context, dialect) = match request(headers, event, &self.function) {
+                    Ok(parsed) => parsed,
+                    Err(Refusal::BadRequest(e)) => {
+                        tracing::warn!(target: "lambda_stream_runtime", error = %e, "the event is not a valid HTTP request: answered 400");
+                        let dialect = self.dialect.unwrap_or(e.dialect());
+                        return bad_request(&e, &self.response, dialect);
+                    }
+                    Err(Refusal::Failed(d)) => return Err(d),
+                };
+            if self.trace_env {
+                set_trace_env(context.xray_trace_id.as_deref());
+            }
+            let response = call(service, request).await?;
+            frames(response, &self.response, self.dialect.unwrap_or(dialect))
+        }
+        .await;
+        let request = match outcome {
+            Ok(wire) => api::response(endpoint, request_id, wire).map_err(BoxError::from),
+            Err(d) => {
+                tracing::error!(target: "lambda_stream_runtime", error_type = %d.error_type, error = %d.error_message, "the invocation failed before its response started");
+                api::invocation_error(endpoint, request_id, &d)
+            }
+        };
+        let request = match request {
+            Ok(r) => r,
+            Err(e) => {
+                tracing::error!(target: "lambda_stream_runtime", error = %e, "the response could not be posted");
+                return;
+            }
+        };
+        match client.send(endpoint, request).await {
+            Ok((parts, _)) if parts.status.is_success() => {}
+            Ok((parts, body)) => {
+                tracing::error!(target: "lambda_stream_runtime", status = parts.status.as_u16(), answer = %String::from_utf8_lossy(&body), "the Runtime API refused the response");
+            }
+            Err(e) => {
+                tracing::error!(target: "lambda_stream_runtime", error = %e, "the response could not be posted");
+            }
+        }
+    }
+}
+
+/// Calls the service once it is ready, turning its error, or a panic in `poll_ready`,
+/// `call` or the future, into a `Diagnostic`.
+async fn call<S, B>(
+    service: &Mutex<S>,
+    request: lambda_http::Request,
+) -> Result<http::Response<B>, Diagnostic>
+where
+    S: Service<lambda_http::Request, Response = http::Response<B>>,
+    S::Error: Into<Diagnostic>,
+{
+    let panicked = |what: &str, panic: &(dyn std::any::Any + Send)| {
+        let message = format!("the handler panicked {what}: {}", panic_message(panic));
+        tracing::error!(target: "lambda_stream_runtime", %message);
+        diagnostic("Runtime.Panic", message)
+    };
+    let mut request = Some(request);
+    let future = poll_fn(|cx| {
+        // One task polls every slot: the lock is never contended, and never held across an
+        // await. A panic while it was held poisons it; the service is used as it is then.
+        let mut service = service.lock().unwrap_or_else(PoisonError::into_inner);
+        let polled = catch_unwind(AssertUnwindSafe(|| match service.poll_ready(cx) {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(Err(e)) => Poll::Ready(Err(e.into())),
+            Poll::Ready(Ok(())) => match request.take() {
+                Some(request) => Poll::Ready(Ok(service.call(request))),
+                None => Poll::Ready(Err(diagnostic(
+                    "Runtime.Unknown",
+                    "polled after it was ready",
+                ))),
+            },
+        }));
+        match polled {
+            Ok(poll) => poll,
+            Err(panic) => Poll::Ready(Err(panicked("when called", panic.as_ref()))),
+        }
+    })
+    .await?;
+    match AssertUnwindSafe(future).catch_unwind().await {
+        Ok(Ok(response)) => Ok(response),
+        Ok(Err(e)) => Err(e.into()),
+        Err(panic) => Err(panicked("before its response", panic.as_ref())),
+    }
+}
+
+/// Sets `_X_AMZN_TRACE_ID` for the invocation about to run, as `lambda_runtime` does.
+#[allow(unsafe_code)]
+fn set_trace_env(trace_id: Option<&str>) {
+    // SAFETY: `set_var` and `remove_var` are unsound when another thread reads the
+    // environment through libc at the same moment (Rust's own `env::var` takes the same lock
+    // and is fine). They are called only when one invocation runs at a time, between
+    // invocations, before the handler runs: the same place `lambda_runtime` sets it. A
+    // function whose background threads call C code that reads the environment while an
+    // invocation starts should turn this off with `Builder::trace_env(false)` and read the
+    // trace id from the `Context` or the `x-amzn-trace-id` header.
+    unsafe {
+        match trace_id {
+            Some(id) => std::env::set_var("_X_AMZN_TRACE_ID", id),
+            None => std::env::remove_var("_X_AMZN_TRACE_ID"),
+        }
+    }
 }

@@ -7,6 +7,8 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+mod api;
+mod builder;
 mod client;
 mod endpoint;
 mod error;
@@ -22,9 +24,10 @@ use bytes::Bytes;
 use lambda_runtime::Diagnostic;
 use tower_service::Service;
 
+pub use builder::Builder;
 pub use error::{ConfigError, RuntimeError, RuntimeErrorKind};
 pub use event::{EventError, EventErrorKind, request_from_event};
-pub use runtime::{Builder, Runtime};
+pub use runtime::Runtime;
 
 pub use lambda_http;
 pub use lambda_runtime::{Context, Diagnostic as RuntimeDiagnostic};

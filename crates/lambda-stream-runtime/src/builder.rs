@@ -1,0 +1,201 @@
+//! `Builder`: the settings of a [`Runtime`], from code or the Lambda environment.
+
+use std::sync::Arc;
+
+use lambda_stream::chunk::RechunkConfig;
+use lambda_stream::{Dialect, ResponseConfig};
+
+use crate::client::{DEFAULT_WRITE_BUFFER, MIN_WRITE_BUFFER};
+use crate::endpoint::Endpoint;
+use crate::error::ConfigError;
+use crate::invocation::Settings;
+use crate::runtime::Runtime;
+
+/// Settings for a [`Runtime`]; what is not set comes from the Lambda environment.
+///
+/// ```
+/// use lambda_stream::chunk::RechunkConfig;
+/// use lambda_stream::Dialect;
+/// use lambda_stream_runtime::Runtime;
+///
+/// let mut function = lambda_runtime::Config::default();
+/// function.function_name = "objects".to_owned();
+/// let runtime = Runtime::builder()
+///     .endpoint("127.0.0.1:9001")
+///     .concurrency(4)
+///     .max_bytes(50 * 1024 * 1024)
+///     .window(256 * 1024)
+///     .rechunk(RechunkConfig::new(16 * 1024, 128 * 1024)?)
+///     .write_buffer(64 * 1024)
+///     .dialect(Dialect::ApiGatewayRest)
+///     .trace_env(false)
+///     .function_config(function)
+///     .build()?;
+/// assert_eq!(runtime.concurrency(), 4);
+///
+/// let e = Runtime::builder().endpoint("127.0.0.1:9001").write_buffer(100).build().unwrap_err();
+/// assert_eq!(e.setting(), "write_buffer");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, Default)]
+#[must_use = "a builder does nothing until `build` is called"]
+pub struct Builder {
+    endpoint: Option<String>,
+    concurrency: Option<usize>,
+    response: ResponseConfig,
+    dialect: Option<Dialect>,
+    trace_env: Option<bool>,
+    function: Option<lambda_runtime::Config>,
+    write_buffer: Option<usize>,
+}
+
+impl Builder {
+    /// The Runtime API's address: `host:port` or `http://host:port[/base]` (default:
+    /// `AWS_LAMBDA_RUNTIME_API`).
+    pub fn endpoint(mut self, endpoint: impl Into<String>) -> Self {
+        self.endpoint = Some(endpoint.into());
+        self
+    }
+
+    /// How many invocations run at once (default: `AWS_LAMBDA_MAX_CONCURRENCY`, which Lambda
+    /// Managed Instances set, or 1). Each has its own Runtime API connection.
+    pub fn concurrency(mut self, concurrency: usize) -> Self {
+        self.concurrency = Some(concurrency);
+        self
+    }
+
+    /// The budget of every response, prelude included (default: Lambda's 200 MiB).
+    pub fn max_bytes(mut self, max_bytes: u64) -> Self {
+        self.response = self.response.max_bytes(max_bytes);
+        self
+    }
+
+    /// How far the body may be read ahead of the Runtime API connection (default: 64 KiB).
+    pub fn window(mut self, window: usize) -> Self {
+        self.response = self.response.window(window);
+        self
+    }
+
+    /// The frame sizes and flush policy of bodies (default: 64 to 256 KiB, flushed when
+    /// the body stalls).
+    pub fn rechunk(mut self, rechunk: RechunkConfig) -> Self {
+        self.response = self.response.rechunk(rechunk);
+        self
+    }
+
+    /// How many bytes of body frames the Runtime API connection may hold before the socket
+    /// takes them (default: 512 KiB; at least 8 KiB). Part of the memory bound; a smaller
+    /// buffer costs CPU time in system calls.
+    pub fn write_buffer(mut self, bytes: usize) -> Self {
+        self.write_buffer = Some(bytes);
+        self
+    }
+
+    /// The prelude layout of every response (default: chosen per event: API Gateway REST
+    /// for its events, the function URL layout otherwise).
+    pub fn dialect(mut self, dialect: Dialect) -> Self {
+        self.dialect = Some(dialect);
+        self
+    }
+
+    /// Whether to set `_X_AMZN_TRACE_ID` to each invocation's X-Ray trace id, as
+    /// `lambda_runtime` does (default: on when one invocation runs at a time; never when
+    /// several do, since the variable is one per process). The trace id is also in the
+    /// request's `x-amzn-trace-id` header and its `Context` either way.
+    pub fn trace_env(mut self, on: bool) -> Self {
+        self.trace_env = Some(on);
+        self
+    }
+
+    /// The function's configuration, as each invocation's `Context` reports it (default:
+    /// from `AWS_LAMBDA_FUNCTION_NAME`, `AWS_LAMBDA_FUNCTION_MEMORY_SIZE`,
+    /// `AWS_LAMBDA_FUNCTION_VERSION`, `AWS_LAMBDA_LOG_STREAM_NAME` and
+    /// `AWS_LAMBDA_LOG_GROUP_NAME`; missing ones are empty).
+    pub fn function_config(mut self, config: lambda_runtime::Config) -> Self {
+        self.function = Some(config);
+        self
+    }
+
+    /// The runtime.
+    ///
+    /// # Errors
+    ///
+    /// A [`ConfigError`] naming the setting or environment variable that is missing or
+    /// malformed: no endpoint, a concurrency of 0, a memory size that is not a number.
+    pub fn build(self) -> Result<Runtime, ConfigError> {
+        let var = |name: &str| std::env::var(name).ok();
+        let endpoint = match self.endpoint {
+            Some(e) => Endpoint::parse(&e)?,
+            None => Endpoint::parse(
+                &var("AWS_LAMBDA_RUNTIME_API")
+                    .ok_or_else(|| ConfigError::missing("AWS_LAMBDA_RUNTIME_API"))?,
+            )?,
+        };
+        let concurrency = match self.concurrency {
+            Some(0) => {
+                return Err(ConfigError::invalid(
+                    "concurrency",
+                    "0",
+                    "at least one invocation at a time",
+                ));
+            }
+            Some(n) => n,
+            None => match var("AWS_LAMBDA_MAX_CONCURRENCY") {
+                None => 1,
+                Some(text) => text
+                    .trim()
+                    .parse::<usize>()
+                    .map(|n| n.max(1))
+                    .map_err(|_| {
+                        ConfigError::invalid(
+                            "AWS_LAMBDA_MAX_CONCURRENCY",
+                            &text,
+                            "a whole number of invocations",
+                        )
+                    })?,
+            },
+        };
+        let function = match self.function {
+            Some(f) => f,
+            None => {
+                let memory = var("AWS_LAMBDA_FUNCTION_MEMORY_SIZE").unwrap_or_default();
+                lambda_runtime::Config {
+                    function_name: var("AWS_LAMBDA_FUNCTION_NAME").unwrap_or_default(),
+                    memory: if memory.is_empty() {
+                        0
+                    } else {
+                        memory.trim().parse().map_err(|_| {
+                            ConfigError::invalid(
+                                "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+                                &memory,
+                                "a number of megabytes",
+                            )
+                        })?
+                    },
+                    version: var("AWS_LAMBDA_FUNCTION_VERSION").unwrap_or_default(),
+                    log_stream: var("AWS_LAMBDA_LOG_STREAM_NAME").unwrap_or_default(),
+                    log_group: var("AWS_LAMBDA_LOG_GROUP_NAME").unwrap_or_default(),
+                }
+            }
+        };
+        let write_buffer = self.write_buffer.unwrap_or(DEFAULT_WRITE_BUFFER);
+        if write_buffer < MIN_WRITE_BUFFER {
+            return Err(ConfigError::invalid(
+                "write_buffer",
+                &write_buffer.to_string(),
+                "at least 8192 bytes, hyper's smallest buffer",
+            ));
+        }
+        Ok(Runtime {
+            endpoint,
+            concurrency,
+            write_buffer,
+            settings: Settings {
+                response: self.response,
+                dialect: self.dialect,
+                trace_env: self.trace_env.unwrap_or(concurrency == 1) && concurrency == 1,
+                function: Arc::new(function),
+            },
+        })
+    }
+}
