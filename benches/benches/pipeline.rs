@@ -34,7 +34,7 @@ use futures_util::{StreamExt, stream};
 use lambda_stream::chunk::{DEFAULT_MAX_FRAME, DEFAULT_MIN_FRAME, DEFAULT_WINDOW};
 use lambda_stream::{MetadataPrelude, ResponseConfig, ResponseStream};
 use lambda_stream_benches::{BENCH_SIZES, Run, object, size_label};
-use lambda_stream_s3::byte_stream_from_stream;
+use lambda_stream_s3::{BodyStream, byte_stream_from_stream};
 use lambda_stream_testkit::data::slices;
 use lambda_stream_testkit::heap;
 use lambda_stream_testkit::paced::{PacedSource, SOURCE_CHUNKS};
@@ -100,9 +100,12 @@ fn throughput(c: &mut Criterion) {
             b.iter_batched(
                 || body(&data, chunk),
                 |s| {
-                    let stream =
-                        ResponseStream::from_byte_stream(&prelude(), s, &ResponseConfig::default())
-                            .expect("fits");
+                    let stream = ResponseStream::with_config(
+                        &prelude(),
+                        BodyStream::new(s),
+                        &ResponseConfig::default(),
+                    )
+                    .expect("fits");
                     rt.block_on(drain(stream))
                 },
                 BatchSize::LargeInput,

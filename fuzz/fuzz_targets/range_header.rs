@@ -7,7 +7,7 @@
 //! itself and lies inside its size.
 #![no_main]
 
-use lambda_stream_s3::{ByteRange, ContentRange, RangeHeader};
+use lambda_stream_s3_objects::{ByteRange, ContentRange, RangeHeader};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|input: &[u8]| {

@@ -10,7 +10,7 @@ use aws_smithy_types::error::display::DisplayErrorContext;
 use base64::Engine as _;
 use bytes::Bytes;
 #[cfg(feature = "s3")]
-use lambda_stream::s3::{MetadataOptions, response_parts};
+use lambda_stream::objects::{MetadataOptions, response_parts};
 use lambda_stream::{
     DEFAULT_MAX_RESPONSE_BYTES, MetadataPrelude, ResponseStream, ResponseTooLarge,
 };

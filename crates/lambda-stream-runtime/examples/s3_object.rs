@@ -42,7 +42,7 @@ use bytes::Bytes;
 use http_body_util::combinators::UnsyncBoxBody;
 use http_body_util::{BodyExt, Full};
 use lambda_http::{Request, RequestExt, service_fn};
-use lambda_stream::s3::{KeyPolicy, MetadataOptions, ObjectRequest, ResumePolicy, get_object};
+use lambda_stream::objects::{KeyPolicy, MetadataOptions, ObjectRequest, ResumePolicy, get_object};
 use lambda_stream::{MetadataPrelude, StreamError};
 
 const DEFAULT_CACHE_CONTROL: &str = "public, max-age=60";

@@ -124,7 +124,7 @@ pub(crate) fn frames<B>(
 where
     B: http_body::Body + 'static,
     B::Data: Into<Bytes>,
-    B::Error: Into<BoxError>,
+    B::Error: Into<BoxError> + 'static,
 {
     let (parts, body) = response.into_parts();
     let prelude = match parts.extensions.get::<MetadataPrelude>() {
@@ -190,7 +190,7 @@ impl Settings {
         S::Error: Into<Diagnostic>,
         B: http_body::Body + 'static,
         B::Data: Into<Bytes>,
-        B::Error: Into<BoxError>,
+        B::Error: Into<BoxError> + 'static,
     {
         let outcome = async {
             let (request, context, dialect) = match request(headers, event, &self.function) {

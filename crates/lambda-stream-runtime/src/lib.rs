@@ -51,7 +51,7 @@ where
     S::Error: Into<Diagnostic>,
     B: http_body::Body + 'static,
     B::Data: Into<Bytes>,
-    B::Error: Into<Box<dyn StdError + Send + Sync + 'static>>,
+    B::Error: Into<Box<dyn StdError + Send + Sync + 'static>> + 'static,
 {
     Runtime::from_env()?.run(service).await
 }
@@ -88,7 +88,7 @@ where
     S::Error: Into<Diagnostic>,
     B: http_body::Body + 'static,
     B::Data: Into<Bytes>,
-    B::Error: Into<Box<dyn StdError + Send + Sync + 'static>>,
+    B::Error: Into<Box<dyn StdError + Send + Sync + 'static>> + 'static,
 {
     Runtime::from_env()?.run_with_init(init).await
 }

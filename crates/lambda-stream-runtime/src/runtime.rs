@@ -140,7 +140,7 @@ impl Runtime {
         S::Error: Into<Diagnostic>,
         B: http_body::Body + 'static,
         B::Data: Into<Bytes>,
-        B::Error: Into<BoxError>,
+        B::Error: Into<BoxError> + 'static,
     {
         let service = Mutex::new(service);
         tracing::debug!(target: "lambda_stream_runtime", endpoint = %self.endpoint, concurrency = self.concurrency, "runtime started");
@@ -177,7 +177,7 @@ impl Runtime {
         S::Error: Into<Diagnostic>,
         B: http_body::Body + 'static,
         B::Data: Into<Bytes>,
-        B::Error: Into<BoxError>,
+        B::Error: Into<BoxError> + 'static,
     {
         let started = AssertUnwindSafe(init()).catch_unwind().await;
         let service = match started {
@@ -232,7 +232,7 @@ impl Runtime {
         S::Error: Into<Diagnostic>,
         B: http_body::Body + 'static,
         B::Data: Into<Bytes>,
-        B::Error: Into<BoxError>,
+        B::Error: Into<BoxError> + 'static,
     {
         let mut client = Client::new(&self.endpoint, self.write_buffer)
             .map_err(|e| RuntimeError::new(RuntimeErrorKind::Unreachable, Some(e)))?;

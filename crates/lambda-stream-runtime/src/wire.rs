@@ -49,7 +49,7 @@ impl<B> Stream for BodyChunks<B>
 where
     B: Body,
     B::Data: Into<Bytes>,
-    B::Error: Into<BoxError>,
+    B::Error: Into<BoxError> + 'static,
 {
     type Item = Result<Bytes, StreamError>;
 
@@ -114,7 +114,7 @@ impl<B> FusedStream for BodyChunks<B>
 where
     B: Body,
     B::Data: Into<Bytes>,
-    B::Error: Into<BoxError>,
+    B::Error: Into<BoxError> + 'static,
 {
     fn is_terminated(&self) -> bool {
         self.done
@@ -165,7 +165,7 @@ impl<S> Body for WireBody<S>
 where
     S: TryStream,
     S::Ok: Into<Bytes>,
-    S::Error: Into<BoxError>,
+    S::Error: Into<BoxError> + 'static,
 {
     type Data = Bytes;
     type Error = Infallible;

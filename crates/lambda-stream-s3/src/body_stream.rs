@@ -120,10 +120,22 @@ impl BodyStream {
         }
     }
 
-    /// Wraps an S3 body that must yield exactly `len` bytes, as checked against the
-    /// answer's `Content-Range` and `Content-Length`.
-    #[cfg(feature = "sdk")]
-    pub(crate) fn checked(body: ByteStream, len: u64) -> Self {
+    /// Wraps an S3 body that must yield exactly `len` bytes: the length of an answer
+    /// checked against its `Content-Range` and `Content-Length`, say.
+    ///
+    /// ```
+    /// use aws_smithy_types::byte_stream::ByteStream;
+    /// use futures_util::TryStreamExt;
+    /// use lambda_stream_s3::{BodyErrorKind, BodyStream};
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let long = BodyStream::with_len(ByteStream::from_static(b"object bytes"), 6);
+    /// let e = long.try_collect::<Vec<_>>().await.unwrap_err();
+    /// assert!(matches!(e.kind(), BodyErrorKind::Overrun { expected: 6 }));
+    /// assert_eq!(e.delivered(), 0, "the chunk that would cross the length is not delivered");
+    /// # });
+    /// ```
+    pub fn with_len(body: ByteStream, len: u64) -> Self {
         BodyStream {
             body,
             delivered: 0,

@@ -84,7 +84,16 @@ pub struct BodyError {
 }
 
 impl BodyError {
-    pub(crate) fn new(kind: BodyErrorKind, delivered: u64) -> Self {
+    /// A failure of kind `kind` after `delivered` bytes: for adapters built on this one,
+    /// such as a body that resumes.
+    ///
+    /// ```
+    /// use lambda_stream_s3::{BodyError, BodyErrorKind};
+    ///
+    /// let e = BodyError::new(BodyErrorKind::Truncated { expected: 10 }, 4);
+    /// assert_eq!(e.to_string(), "S3 object body truncated: expected 10 bytes, the body ended after 4");
+    /// ```
+    pub fn new(kind: BodyErrorKind, delivered: u64) -> Self {
         BodyError { kind, delivered }
     }
 
@@ -99,9 +108,17 @@ impl BodyError {
         BodyError::new(kind, delivered)
     }
 
-    /// The same failure, counted against a body that had delivered `delivered` bytes.
-    #[cfg(feature = "sdk")]
-    pub(crate) fn rebased(mut self, delivered: u64) -> Self {
+    /// The same failure, counted against a body that had delivered `delivered` bytes (a
+    /// resumed body's errors count from the start of the whole body).
+    ///
+    /// ```
+    /// use lambda_stream_s3::{BodyError, BodyErrorKind};
+    ///
+    /// let e = BodyError::new(BodyErrorKind::Truncated { expected: 10 }, 4).rebased(1004);
+    /// assert_eq!(e.delivered(), 1004);
+    /// ```
+    #[must_use]
+    pub fn rebased(mut self, delivered: u64) -> Self {
         self.delivered = delivered;
         self
     }

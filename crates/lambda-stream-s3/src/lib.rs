@@ -9,21 +9,10 @@
 
 mod body_stream;
 mod error;
-mod range;
 mod reader;
-#[cfg(feature = "sdk")]
-mod sdk;
 mod upload;
 
 pub use body_stream::BodyStream;
 pub use error::{BodyError, BodyErrorKind};
-pub use range::{ByteRange, ContentRange, RangeHeader, ResolvedRange, Unsatisfiable};
 pub use reader::BodyReader;
-#[cfg(feature = "sdk")]
-#[cfg_attr(docsrs, doc(cfg(feature = "sdk")))]
-pub use sdk::{
-    Conditions, Evaluation, GetError, GetErrorKind, KeyPolicy, MAX_KEY_LEN, MetadataError,
-    MetadataOptions, ObjectRequest, ObjectResponse, RequestError, ResumableBody, ResumePolicy,
-    Validators, get_object, response_parts,
-};
 pub use upload::{UPLOAD_READ_SIZE, UploadError, byte_stream_from_reader, byte_stream_from_stream};

@@ -106,7 +106,7 @@ impl<S> Body for ResponseBody<S>
 where
     S: TryStream,
     S::Ok: Into<Bytes>,
-    S::Error: Into<Box<dyn StdError + Send + Sync + 'static>>,
+    S::Error: Into<Box<dyn StdError + Send + Sync + 'static>> + 'static,
 {
     type Data = Bytes;
     type Error = StreamError;

@@ -4,8 +4,9 @@ use std::error::Error as StdError;
 use std::fmt;
 
 use base64::Engine as _;
+use std::any::TypeId;
+
 use http::{HeaderMap, HeaderName, HeaderValue};
-use lambda_stream_s3::{BodyError, BodyErrorKind};
 use serde::ser::{Serialize, SerializeStruct, Serializer};
 
 /// The trailer that names the error type of a failed streamed response.
@@ -50,11 +51,14 @@ type BoxError = Box<dyn StdError + Send + Sync + 'static>;
 /// | --- | --- |
 /// | a `StreamError`, or an error whose source chain holds one | its own, unchanged |
 /// | [`ResponseTooLarge`]: the next byte would exceed the budget | `Response.TooLarge` |
-/// | an S3 body that ended short of its length | `Body.Truncated` |
-/// | an S3 object that changed while being resumed | `Body.ObjectChanged` |
-/// | an S3 checksum mismatch, found after the last byte | `Body.ChecksumMismatch` |
-/// | an S3 body whose resuming gave up | `Body.RetriesExhausted` |
+/// | with feature `s3`, an S3 body that ended short of its length | `Body.Truncated` |
+/// | with feature `s3`, an S3 object that changed while being resumed | `Body.ObjectChanged` |
+/// | with feature `s3`, an S3 checksum mismatch, found after the last byte | `Body.ChecksumMismatch` |
+/// | with feature `s3`, an S3 body whose resuming gave up | `Body.RetriesExhausted` |
 /// | any other error of type `E` | `E`'s type name, as `lambda_runtime::Diagnostic` names errors (`std::io::error::Error`, say); `Body.Failed` when `E` is a boxed error |
+///
+/// The errors of known kinds are found by type ([`NamedError`]), never by the text of a
+/// message or a type name.
 ///
 /// `Display` says what this layer knows (the error type, and the message when there is no
 /// source); the cause is [`source`](StdError::source), never repeated.
@@ -154,6 +158,66 @@ impl fmt::Display for ResponseTooLarge {
 
 impl StdError for ResponseTooLarge {}
 
+/// An error that names its own Lambda error type (`errorType`, `Category.Reason`).
+///
+/// [`StreamError::from_body_error`] walks a failed body's error and its source chain and
+/// looks, by downcast, for the types that implement it: [`StreamError`] (kept whole, its
+/// message and trace included), [`ResponseTooLarge`] and, with feature `s3`,
+/// `lambda_stream_s3::BodyError`. The first one found names the failure. An error type of
+/// your own names itself by being, or carrying as its source, a [`StreamError`].
+///
+/// ```
+/// use lambda_stream::{NamedError, StreamError};
+///
+/// let e = StreamError::new("Upstream.Gone", "the upstream went away");
+/// assert_eq!(NamedError::error_type(&e), "Upstream.Gone");
+/// ```
+pub trait NamedError: StdError + 'static {
+    /// The error type, as the Lambda Runtime API records it.
+    fn error_type(&self) -> &str;
+}
+
+impl NamedError for StreamError {
+    fn error_type(&self) -> &str {
+        &self.inner.error_type
+    }
+}
+
+impl NamedError for ResponseTooLarge {
+    fn error_type(&self) -> &str {
+        "Response.TooLarge"
+    }
+}
+
+/// The kinds of an S3 body's failure: `Body.Truncated`, `Body.ObjectChanged`,
+/// `Body.RetriesExhausted`, `Body.ChecksumMismatch`, and `Body.Failed` for the rest.
+#[cfg(feature = "s3")]
+impl NamedError for lambda_stream_s3::BodyError {
+    fn error_type(&self) -> &str {
+        use lambda_stream_s3::BodyErrorKind;
+        match self.kind() {
+            BodyErrorKind::Truncated { .. } => "Body.Truncated",
+            BodyErrorKind::ObjectChanged { .. } => "Body.ObjectChanged",
+            BodyErrorKind::RetriesExhausted { .. } => "Body.RetriesExhausted",
+            _ if self.is_checksum_mismatch() => "Body.ChecksumMismatch",
+            _ => "Body.Failed",
+        }
+    }
+}
+
+/// `error` as a [`NamedError`] if it is of one of the types that this crate names (a
+/// [`StreamError`] is looked for on its own, since it is kept whole).
+fn named<'a>(error: &'a (dyn StdError + 'static)) -> Option<&'a dyn NamedError> {
+    if let Some(e) = error.downcast_ref::<ResponseTooLarge>() {
+        return Some(e);
+    }
+    #[cfg(feature = "s3")]
+    if let Some(e) = error.downcast_ref::<lambda_stream_s3::BodyError>() {
+        return Some(e);
+    }
+    None
+}
+
 impl fmt::Debug for StreamError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("StreamError")
@@ -183,14 +247,13 @@ impl StreamError {
     /// the name of `E`.
     pub fn from_body_error<E>(error: E) -> Self
     where
-        E: Into<BoxError>,
+        E: Into<BoxError> + 'static,
     {
-        let fallback = std::any::type_name::<E>();
         // A boxed error hides its type: the box's own name says nothing.
-        let fallback = if fallback.starts_with("alloc::boxed::Box<") {
+        let fallback = if TypeId::of::<E>() == TypeId::of::<BoxError>() {
             "Body.Failed"
         } else {
-            fallback
+            std::any::type_name::<E>()
         };
         StreamError::classify(error.into(), fallback)
     }
@@ -217,20 +280,8 @@ impl StreamError {
                 found.inner.source = Some(error);
                 return found;
             }
-            error_type = if e.is::<ResponseTooLarge>() {
-                Some("Response.TooLarge")
-            } else if let Some(e) = e.downcast_ref::<BodyError>() {
-                Some(match e.kind() {
-                    BodyErrorKind::Truncated { .. } => "Body.Truncated",
-                    BodyErrorKind::ObjectChanged { .. } => "Body.ObjectChanged",
-                    BodyErrorKind::RetriesExhausted { .. } => "Body.RetriesExhausted",
-                    _ if e.is_checksum_mismatch() => "Body.ChecksumMismatch",
-                    _ => "Body.Failed",
-                })
-            } else {
-                None
-            };
-            if error_type.is_some() {
+            if let Some(known) = named(e) {
+                error_type = Some(known.error_type().to_owned());
                 break;
             }
             // `std::io::Error` hides the error it carries from `source()`.
@@ -242,7 +293,10 @@ impl StreamError {
                 None => e.source(),
             };
         }
-        StreamError::with_source(error_type.unwrap_or(fallback), error)
+        match error_type {
+            Some(error_type) => StreamError::with_source(error_type, error),
+            None => StreamError::with_source(fallback, error),
+        }
     }
 
     /// An error of type `error_type` whose message is `source`'s and whose trace is the

@@ -15,13 +15,22 @@ mod stats;
 
 pub use body::{ResponseBody, response};
 pub use config::{DEFAULT_MAX_RESPONSE_BYTES, ResponseConfig};
-pub use error::{ERROR_BODY_TRAILER, ERROR_TYPE_TRAILER, ResponseTooLarge, StreamError};
+pub use error::{
+    ERROR_BODY_TRAILER, ERROR_TYPE_TRAILER, NamedError, ResponseTooLarge, StreamError,
+};
 pub use response_stream::ResponseStream;
 pub use stats::StreamStats;
 
 pub use lambda_stream_chunk as chunk;
 pub use lambda_stream_prelude as prelude;
+#[cfg(feature = "s3")]
+#[cfg_attr(docsrs, doc(cfg(feature = "s3")))]
+#[doc(inline)]
 pub use lambda_stream_s3 as s3;
+#[cfg(feature = "objects")]
+#[cfg_attr(docsrs, doc(cfg(feature = "objects")))]
+#[doc(inline)]
+pub use lambda_stream_s3_objects as objects;
 
 pub use lambda_stream_prelude::{
     CONTENT_TYPE, DELIMITER, Dialect, HopByHopPolicy, MetadataPrelude, PreludeError,

@@ -5,11 +5,13 @@ use std::fmt;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
+#[cfg(feature = "s3")]
 use aws_smithy_types::byte_stream::ByteStream;
 use bytes::Bytes;
 use futures_core::stream::{FusedStream, Stream, TryStream};
 use lambda_stream_chunk::{ChunkStreamExt, Prefetch, ReadChunks, Rechunk};
 use lambda_stream_prelude::{MetadataPrelude, PreludeError};
+#[cfg(feature = "s3")]
 use lambda_stream_s3::BodyStream;
 use pin_project_lite::pin_project;
 use tokio::io::AsyncRead;
@@ -89,7 +91,7 @@ impl<S> ResponseStream<S>
 where
     S: TryStream,
     S::Ok: Into<Bytes>,
-    S::Error: Into<Box<dyn StdError + Send + Sync + 'static>>,
+    S::Error: Into<Box<dyn StdError + Send + Sync + 'static>> + 'static,
 {
     /// A response with `prelude` and `body`, with the default [`ResponseConfig`].
     ///
@@ -220,13 +222,15 @@ impl<R: AsyncRead> ResponseStream<ReadChunks<R>> {
     }
 }
 
+#[cfg(feature = "s3")]
+#[cfg_attr(docsrs, doc(cfg(feature = "s3")))]
 impl ResponseStream<BodyStream> {
     /// A response whose body is an S3 object body (`GetObjectOutput::body`).
     ///
     /// The SDK's body does not always announce its length; to have a short body end with an
     /// error rather than cleanly, give the response's `Content-Length` through
     /// [`BodyStream::with_expected_len`] and [`with_config`](Self::with_config) (or use
-    /// `lambda_stream::s3::get_object`, which does).
+    /// `lambda_stream::objects::get_object`, which does).
     ///
     /// # Errors
     ///
@@ -338,7 +342,7 @@ impl<S> Stream for ResponseStream<S>
 where
     S: TryStream,
     S::Ok: Into<Bytes>,
-    S::Error: Into<Box<dyn StdError + Send + Sync + 'static>>,
+    S::Error: Into<Box<dyn StdError + Send + Sync + 'static>> + 'static,
 {
     type Item = Result<Bytes, StreamError>;
 
@@ -404,7 +408,7 @@ impl<S> FusedStream for ResponseStream<S>
 where
     S: TryStream,
     S::Ok: Into<Bytes>,
-    S::Error: Into<Box<dyn StdError + Send + Sync + 'static>>,
+    S::Error: Into<Box<dyn StdError + Send + Sync + 'static>> + 'static,
 {
     fn is_terminated(&self) -> bool {
         self.state == State::Done

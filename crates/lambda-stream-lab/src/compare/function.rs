@@ -17,8 +17,8 @@ use http_body::Frame;
 use http_body_util::combinators::UnsyncBoxBody;
 use http_body_util::{BodyExt, Full, StreamBody};
 use lambda_http::{Request, RequestExt, service_fn};
-use lambda_stream::s3::{BodyStream, byte_stream_from_stream};
 use lambda_stream::{MetadataPrelude, StreamError};
+use lambda_stream_s3::{BodyStream, byte_stream_from_stream};
 use lambda_stream_testkit::data::pattern;
 use lambda_stream_testkit::paced::PacedSource;
 

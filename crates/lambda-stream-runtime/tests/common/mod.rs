@@ -31,7 +31,7 @@ impl Function {
         S::Error: Into<lambda_runtime::Diagnostic>,
         B: http_body::Body + 'static,
         B::Data: Into<Bytes>,
-        B::Error: Into<Box<dyn StdError + Send + Sync + 'static>>,
+        B::Error: Into<Box<dyn StdError + Send + Sync + 'static>> + 'static,
     {
         let runtime = builder.endpoint(api.endpoint()).build().unwrap();
         let thread = std::thread::spawn(move || {

@@ -1,6 +1,6 @@
 //! The `Range` parser against a reference computation, and against junk.
 
-use lambda_stream_s3::{ByteRange, RangeHeader};
+use lambda_stream_s3_objects::{ByteRange, RangeHeader};
 use proptest::prelude::*;
 
 /// The bytes of an object of `size` bytes that `spec` selects, the slow and obvious way.

@@ -7,7 +7,7 @@ mod common;
 use aws_smithy_types::DateTime;
 use aws_smithy_types::date_time::Format;
 use http::HeaderMap;
-use lambda_stream_s3::{MetadataOptions, ObjectRequest, get_object};
+use lambda_stream_s3_objects::{MetadataOptions, ObjectRequest, get_object};
 use lambda_stream_testkit::data::pattern;
 use lambda_stream_testkit::servers::{FaultyProxy, Requests, s3_client};
 

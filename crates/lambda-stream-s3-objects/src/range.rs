@@ -45,7 +45,7 @@ impl RangeHeader {
     /// one of the ignored cases.
     ///
     /// ```
-    /// use lambda_stream_s3::{ByteRange, RangeHeader};
+    /// use lambda_stream_s3_objects::{ByteRange, RangeHeader};
     ///
     /// assert_eq!(RangeHeader::parse(b"bytes=0-499"), RangeHeader::Single(ByteRange::FromTo { first: 0, last: 499 }));
     /// assert_eq!(RangeHeader::parse(b"bytes=-500"), RangeHeader::Single(ByteRange::Suffix { len: 500 }));
@@ -90,7 +90,7 @@ impl RangeHeader {
     /// The range to serve, if this header asks for exactly one.
     ///
     /// ```
-    /// use lambda_stream_s3::{ByteRange, RangeHeader};
+    /// use lambda_stream_s3_objects::{ByteRange, RangeHeader};
     ///
     /// assert_eq!(RangeHeader::parse(b"bytes=10-").single(), Some(ByteRange::From { first: 10 }));
     /// assert_eq!(RangeHeader::parse(b"bytes=0-1,3-4").single(), None);
@@ -107,7 +107,7 @@ impl RangeHeader {
 /// [`content_range`](Self::content_range).
 ///
 /// ```
-/// use lambda_stream_s3::{ByteRange, Unsatisfiable};
+/// use lambda_stream_s3_objects::{ByteRange, Unsatisfiable};
 ///
 /// let e: Unsatisfiable = ByteRange::From { first: 100 }.resolve(10).unwrap_err();
 /// assert_eq!(e.size, 10);
@@ -142,14 +142,14 @@ impl std::error::Error for Unsatisfiable {}
 /// A range resolved against an object's size: bytes `first..=last`, never empty.
 ///
 /// ```
-/// use lambda_stream_s3::{RangeHeader, ResolvedRange};
+/// use lambda_stream_s3_objects::{RangeHeader, ResolvedRange};
 ///
 /// let range: ResolvedRange = RangeHeader::parse(b"bytes=0-99").single().unwrap().resolve(50)?;
 /// assert_eq!((range.first, range.last, range.size), (0, 49, 50));
 /// assert_eq!(range.len(), 50);
 /// assert!(!range.is_empty());
 /// assert_eq!(range.content_range(), "bytes 0-49/50");
-/// # Ok::<(), lambda_stream_s3::Unsatisfiable>(())
+/// # Ok::<(), lambda_stream_s3_objects::Unsatisfiable>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct ResolvedRange {
@@ -182,7 +182,7 @@ impl ResolvedRange {
 /// parsed and written in one place.
 ///
 /// ```
-/// use lambda_stream_s3::ContentRange;
+/// use lambda_stream_s3_objects::ContentRange;
 ///
 /// let range = ContentRange::parse("bytes 0-499/1234").unwrap();
 /// assert_eq!(range, ContentRange::Satisfied { first: 0, last: 499, size: Some(1234) });
@@ -275,7 +275,7 @@ impl ByteRange {
     /// 0 bytes, or an empty object.
     ///
     /// ```
-    /// use lambda_stream_s3::ByteRange;
+    /// use lambda_stream_s3_objects::ByteRange;
     ///
     /// let tail = ByteRange::Suffix { len: 10 }.resolve(4).unwrap();
     /// assert_eq!((tail.first, tail.last, tail.len()), (0, 3, 4));
@@ -301,7 +301,7 @@ impl ByteRange {
     /// `bytes=-len`.
     ///
     /// ```
-    /// use lambda_stream_s3::{ByteRange, RangeHeader};
+    /// use lambda_stream_s3_objects::{ByteRange, RangeHeader};
     ///
     /// let range = ByteRange::Suffix { len: 500 };
     /// assert_eq!(range.header_value(), "bytes=-500");

@@ -5,7 +5,7 @@ use std::fmt;
 use aws_smithy_types::date_time::DateTime;
 use http::{HeaderMap, Method, StatusCode};
 
-use super::conditional::Conditions;
+use crate::conditional::Conditions;
 use crate::range::{ByteRange, RangeHeader};
 
 /// What to fetch: an object, an optional byte range, conditions, and the method (`GET`, or
@@ -18,7 +18,7 @@ use crate::range::{ByteRange, RangeHeader};
 /// S3 returns, so the answer does not depend on the server.
 ///
 /// ```
-/// use lambda_stream_s3::{ByteRange, ObjectRequest, RangeHeader};
+/// use lambda_stream_s3_objects::{ByteRange, ObjectRequest, RangeHeader};
 ///
 /// let request = http::Request::get("/videos/clip%20one.mp4")
 ///     .header("range", "bytes=0-1023")
@@ -50,7 +50,7 @@ impl ObjectRequest {
     ///
     /// ```
     /// use aws_smithy_types::DateTime;
-    /// use lambda_stream_s3::{ByteRange, ObjectRequest};
+    /// use lambda_stream_s3_objects::{ByteRange, ObjectRequest};
     ///
     /// let request = ObjectRequest::new("my-bucket", "reports/2026.csv")
     ///     .head()
@@ -107,7 +107,7 @@ impl ObjectRequest {
     /// use `lambda_http::RequestExt::raw_http_path` to refuse them as sent.
     ///
     /// ```
-    /// use lambda_stream_s3::{KeyPolicy, ObjectRequest, RequestError};
+    /// use lambda_stream_s3_objects::{KeyPolicy, ObjectRequest, RequestError};
     ///
     /// let keys = KeyPolicy::new().prefix("public/");
     /// let request = http::Request::get("/public/a.txt").body(())?;
@@ -145,7 +145,7 @@ impl ObjectRequest {
     /// Takes `Range` and the conditional headers from an incoming request.
     ///
     /// ```
-    /// use lambda_stream_s3::{ByteRange, ObjectRequest, RangeHeader};
+    /// use lambda_stream_s3_objects::{ByteRange, ObjectRequest, RangeHeader};
     ///
     /// let mut headers = http::HeaderMap::new();
     /// headers.insert("range", "bytes=-100".parse()?);
@@ -214,7 +214,7 @@ impl ObjectRequest {
     }
 
     /// Asks S3 for the object's checksum and has the SDK check it. The SDK can only tell
-    /// after the last byte; see [`BodyError::is_checksum_mismatch`](crate::BodyError::is_checksum_mismatch).
+    /// after the last byte; see [`BodyError::is_checksum_mismatch`](lambda_stream_s3::BodyError::is_checksum_mismatch).
     #[must_use]
     pub fn checksum_validation(mut self, on: bool) -> Self {
         self.checksum = on;
@@ -271,7 +271,7 @@ impl ObjectRequest {
 /// `public-2/a.txt`, where `public` would serve both.
 ///
 /// ```
-/// use lambda_stream_s3::{KeyPolicy, RequestError};
+/// use lambda_stream_s3_objects::{KeyPolicy, RequestError};
 ///
 /// let any = KeyPolicy::new();
 /// assert_eq!(any.key_from_path("/a%20b//c.txt")?, "a b//c.txt");
@@ -358,7 +358,7 @@ pub(crate) fn dot_segment(key: &str) -> Option<&str> {
 /// The longest key S3 accepts, in bytes of UTF-8. Part of the S3 contract.
 ///
 /// ```
-/// use lambda_stream_s3::{MAX_KEY_LEN, ObjectRequest, RequestError};
+/// use lambda_stream_s3_objects::{MAX_KEY_LEN, ObjectRequest, RequestError};
 ///
 /// let path = format!("/{}", "k".repeat(MAX_KEY_LEN + 1));
 /// let request = http::Request::get(path).body(())?;
@@ -372,7 +372,7 @@ pub const MAX_KEY_LEN: usize = 1024;
 /// An HTTP request that asks for no object this crate can serve.
 ///
 /// ```
-/// use lambda_stream_s3::{ObjectRequest, RequestError};
+/// use lambda_stream_s3_objects::{ObjectRequest, RequestError};
 ///
 /// let e = ObjectRequest::from_http("b", &http::Request::get("/").body(())?).unwrap_err();
 /// assert_eq!(e, RequestError::EmptyKey);

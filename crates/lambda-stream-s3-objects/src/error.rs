@@ -8,7 +8,7 @@ use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::operation::get_object::GetObjectError;
 use aws_smithy_types::date_time::DateTime;
 
-use super::conditional::http_date;
+use crate::conditional::http_date;
 use http::StatusCode;
 
 type BoxError = Box<dyn StdError + Send + Sync + 'static>;
@@ -89,7 +89,7 @@ pub(crate) fn classify(error: SdkError<GetObjectError>) -> Failure {
 ///
 /// ```no_run
 /// # async fn example(client: aws_sdk_s3::Client) {
-/// use lambda_stream_s3::{GetErrorKind, MetadataOptions, ObjectRequest, get_object};
+/// use lambda_stream_s3_objects::{GetErrorKind, MetadataOptions, ObjectRequest, get_object};
 ///
 /// let request = ObjectRequest::new("my-bucket", "missing.txt");
 /// if let Err(e) = get_object(&client, &request, &MetadataOptions::default()).await {

@@ -116,7 +116,7 @@ enum IfRange {
 /// ```
 /// use aws_smithy_types::DateTime;
 /// use http::{HeaderMap, Method};
-/// use lambda_stream_s3::{Conditions, Evaluation, Validators};
+/// use lambda_stream_s3_objects::{Conditions, Evaluation, Validators};
 ///
 /// let mut headers = HeaderMap::new();
 /// headers.insert("if-none-match", r#""v1", "v2""#.parse()?);

@@ -6,8 +6,9 @@ mod common;
 use std::time::Duration;
 
 use futures_util::StreamExt;
-use lambda_stream_s3::{
-    BodyError, BodyStream, MetadataOptions, ObjectRequest, ResumePolicy, get_object, response_parts,
+use lambda_stream_s3::{BodyError, BodyStream};
+use lambda_stream_s3_objects::{
+    MetadataOptions, ObjectRequest, ResumePolicy, get_object, response_parts,
 };
 use lambda_stream_testkit::data::pattern;
 use lambda_stream_testkit::errors::{assert_says_each_thing_once, chain};
@@ -177,7 +178,7 @@ async fn each_error_says_its_own_thing_once() {
     let request = http::Request::post("/k").body(()).unwrap();
     let e = ObjectRequest::from_http(BUCKET, &request).unwrap_err();
     check("RequestError", &e);
-    let e = lambda_stream_s3::ByteRange::From { first: 10 }
+    let e = lambda_stream_s3_objects::ByteRange::From { first: 10 }
         .resolve(5)
         .unwrap_err();
     check("Unsatisfiable", &e);

@@ -7,9 +7,8 @@ use aws_smithy_types::date_time::{DateTime, Format};
 use bytes::Bytes;
 use futures_util::StreamExt;
 use http::{HeaderMap, StatusCode, header};
-use lambda_stream_s3::{
-    BodyReader, BodyStream, GetErrorKind, MetadataOptions, ObjectRequest, get_object,
-};
+use lambda_stream_s3::{BodyReader, BodyStream};
+use lambda_stream_s3_objects::{GetErrorKind, MetadataOptions, ObjectRequest, get_object};
 use lambda_stream_testkit::data::{REFERENCE_SIZES, megabytes, pattern};
 use tokio::io::AsyncReadExt;
 
@@ -230,7 +229,7 @@ async fn get_error(
     client: &aws_sdk_s3::Client,
     bucket: &str,
     key: &str,
-) -> lambda_stream_s3::GetError {
+) -> lambda_stream_s3_objects::GetError {
     get_object(
         client,
         &ObjectRequest::new(bucket, key),
@@ -412,7 +411,7 @@ async fn an_object_over_the_budget_is_refused_before_its_first_byte() {
         "HEAD"
     );
     // A range within the budget is served.
-    let request = request.range(lambda_stream_s3::ByteRange::FromTo {
+    let request = request.range(lambda_stream_s3_objects::ByteRange::FromTo {
         first: 0,
         last: 199_999,
     });

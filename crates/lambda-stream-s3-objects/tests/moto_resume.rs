@@ -5,9 +5,9 @@ mod common;
 use std::time::Duration;
 
 use futures_util::StreamExt;
-use lambda_stream_s3::{
-    BodyError, BodyErrorKind, MetadataOptions, ObjectRequest, ResumableBody, ResumePolicy,
-    get_object,
+use lambda_stream_s3::{BodyError, BodyErrorKind};
+use lambda_stream_s3_objects::{
+    MetadataOptions, ObjectRequest, ResumableBody, ResumePolicy, get_object,
 };
 use lambda_stream_testkit::data::{REFERENCE_SIZES, pattern};
 use lambda_stream_testkit::servers::{Fault, FaultyProxy, Moto, Requests};

@@ -9,9 +9,10 @@ use std::time::Duration;
 
 use futures_util::StreamExt;
 use http::StatusCode;
-use lambda_stream_s3::{
-    BodyErrorKind, ByteRange, GetErrorKind, KeyPolicy, MetadataOptions, ObjectRequest,
-    RequestError, ResumePolicy, get_object,
+use lambda_stream_s3::BodyErrorKind;
+use lambda_stream_s3_objects::{
+    ByteRange, GetErrorKind, KeyPolicy, MetadataOptions, ObjectRequest, RequestError, ResumePolicy,
+    get_object,
 };
 use lambda_stream_testkit::data::pattern;
 use lambda_stream_testkit::servers::{Fault, FaultyProxy, Requests, s3_client};

@@ -10,14 +10,15 @@ use aws_smithy_types::date_time::{DateTime, Format};
 use http::header::{self, HeaderMap, HeaderValue};
 use http::{Method, StatusCode};
 
-use super::answer;
-use super::conditional::{Evaluation, Validators, http_date};
-use super::error::{Failure, GetError, GetErrorKind, classify};
-use super::metadata::{MetadataError, MetadataOptions, response_parts};
-use super::request::{ObjectRequest, RequestError, dot_segment};
-use super::response::{ObjectIdentity, ObjectResponse};
-use crate::BodyStream;
+use crate::answer;
+use crate::conditional::{Evaluation, Validators, http_date};
+use crate::error::{Failure, GetError, GetErrorKind, classify};
+use crate::identity::ObjectIdentity;
+use crate::metadata::{MetadataError, MetadataOptions, response_parts};
 use crate::range::{ByteRange, ContentRange};
+use crate::request::{ObjectRequest, RequestError, dot_segment};
+use crate::response::ObjectResponse;
+use lambda_stream_s3::BodyStream;
 
 /// Fetches an object and answers like an HTTP server: see [`ObjectResponse`] and
 /// [`GetError::status`].
@@ -46,7 +47,7 @@ use crate::range::{ByteRange, ContentRange};
 ///
 /// ```no_run
 /// # async fn example(client: aws_sdk_s3::Client, request: http::Request<()>) -> Result<(), Box<dyn std::error::Error>> {
-/// use lambda_stream_s3::{MetadataOptions, ObjectRequest, get_object};
+/// use lambda_stream_s3_objects::{MetadataOptions, ObjectRequest, get_object};
 ///
 /// let object = ObjectRequest::from_http("my-bucket", &request)?.max_body_len(200 << 20);
 /// match get_object(&client, &object, &MetadataOptions::default()).await {
@@ -278,7 +279,7 @@ fn serve(
         &output,
         span,
     );
-    let body = BodyStream::checked(std::mem::take(&mut output.body), span.len);
+    let body = BodyStream::with_len(std::mem::take(&mut output.body), span.len);
     Ok(ObjectResponse {
         parts,
         body: Some(body),

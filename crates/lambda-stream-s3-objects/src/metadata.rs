@@ -11,13 +11,13 @@ use http::{HeaderMap, StatusCode};
 ///
 /// ```
 /// use aws_sdk_s3::operation::get_object::GetObjectOutput;
-/// use lambda_stream_s3::{MetadataOptions, response_parts};
+/// use lambda_stream_s3_objects::{MetadataOptions, response_parts};
 ///
 /// let output = GetObjectOutput::builder().content_length(5).metadata("owner", "reports").build();
 /// let parts = response_parts(&output, &MetadataOptions::default().user_metadata(true).content_length(false))?;
 /// assert_eq!(parts.headers["x-amz-meta-owner"], "reports");
 /// assert!(parts.headers.get("content-length").is_none());
-/// # Ok::<(), lambda_stream_s3::MetadataError>(())
+/// # Ok::<(), lambda_stream_s3_objects::MetadataError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -60,7 +60,7 @@ impl MetadataOptions {
 ///
 /// ```
 /// use aws_sdk_s3::operation::get_object::GetObjectOutput;
-/// use lambda_stream_s3::{MetadataOptions, response_parts};
+/// use lambda_stream_s3_objects::{MetadataOptions, response_parts};
 ///
 /// let output = GetObjectOutput::builder().metadata("note", "two\nlines").build();
 /// let e = response_parts(&output, &MetadataOptions::default().user_metadata(true)).unwrap_err();
@@ -106,7 +106,7 @@ impl std::error::Error for MetadataError {}
 /// ```
 /// use aws_sdk_s3::operation::get_object::GetObjectOutput;
 /// use aws_sdk_s3::primitives::DateTime;
-/// use lambda_stream_s3::{MetadataOptions, response_parts};
+/// use lambda_stream_s3_objects::{MetadataOptions, response_parts};
 ///
 /// let output = GetObjectOutput::builder()
 ///     .content_type("video/mp4")
@@ -119,7 +119,7 @@ impl std::error::Error for MetadataError {}
 /// assert_eq!(parts.status, 206);
 /// assert_eq!(parts.headers["content-range"], "bytes 0-1023/4096");
 /// assert_eq!(parts.headers["last-modified"], "Tue, 14 Nov 2023 22:13:20 GMT");
-/// # Ok::<(), lambda_stream_s3::MetadataError>(())
+/// # Ok::<(), lambda_stream_s3_objects::MetadataError>(())
 /// ```
 pub fn response_parts(
     output: &GetObjectOutput,

@@ -16,18 +16,18 @@ use bytes::Bytes;
 use futures_core::stream::{FusedStream, Stream};
 use sync_wrapper::SyncWrapper;
 
-use super::answer;
-use super::error::{Failure, classify};
-use super::response::ObjectIdentity;
-use crate::BodyStream;
-use crate::error::{BodyError, BodyErrorKind};
+use crate::answer;
+use crate::error::{Failure, classify};
+use crate::identity::ObjectIdentity;
 use crate::range::ByteRange;
+use lambda_stream_s3::BodyStream;
+use lambda_stream_s3::{BodyError, BodyErrorKind};
 
 /// How a [`ResumableBody`] retries.
 ///
 /// ```
 /// use std::time::Duration;
-/// use lambda_stream_s3::ResumePolicy;
+/// use lambda_stream_s3_objects::ResumePolicy;
 ///
 /// let patient = ResumePolicy {
 ///     max_attempts: 10,
@@ -120,7 +120,7 @@ struct Resume {
 /// ```no_run
 /// # async fn example(client: aws_sdk_s3::Client) -> Result<(), Box<dyn std::error::Error>> {
 /// use futures_util::TryStreamExt;
-/// use lambda_stream_s3::{MetadataOptions, ObjectRequest, ResumePolicy, get_object};
+/// use lambda_stream_s3_objects::{MetadataOptions, ObjectRequest, ResumePolicy, get_object};
 ///
 /// let request = ObjectRequest::new("my-bucket", "videos/clip.mp4");
 /// let answer = get_object(&client, &request, &MetadataOptions::default()).await?;
@@ -281,7 +281,7 @@ impl ResumableBody {
                     last: id.last,
                 };
                 match answer::check(Some(asked), &output) {
-                    Ok(span) => Ok(BodyStream::checked(output.body, span.len)),
+                    Ok(span) => Ok(BodyStream::with_len(output.body, span.len)),
                     Err(_) => {
                         let kind = BodyErrorKind::ResumeOffset {
                             asked: next,
