@@ -5,7 +5,7 @@
 
 use bytes::Bytes;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use lambda_stream_prelude::{Decoded, Dialect, MetadataPrelude, PreludeDecoder};
+use lambda_stream_prelude::{Decoded, Dialect, MetadataPrelude, PreludeDecoder, ReceivedPrelude};
 use lambda_stream_testkit::data::slices;
 use std::hint::black_box;
 
@@ -45,7 +45,7 @@ fn encode(c: &mut Criterion) {
     group.finish();
 }
 
-fn decode_chunks(chunks: &[Bytes]) -> MetadataPrelude {
+fn decode_chunks(chunks: &[Bytes]) -> ReceivedPrelude {
     let mut decoder = PreludeDecoder::new();
     for chunk in chunks {
         if let Decoded::Prelude { prelude, .. } = decoder.decode(chunk.clone()).expect("valid") {

@@ -9,7 +9,7 @@ mod common;
 
 use bytes::Bytes;
 use common::{decode, split};
-use lambda_stream_prelude::{Decoded, Dialect, PreludeDecoder, PreludeError};
+use lambda_stream_prelude::{Decoded, Dialect, MetadataPrelude, PreludeDecoder, PreludeError};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|input: &[u8]| {
@@ -19,7 +19,9 @@ fuzz_target!(|input: &[u8]| {
     let cut = decode(PreludeDecoder::new().strict(), &data, cuts);
     // Cutting the stream differently never changes the outcome (errors included).
     assert_eq!(whole, cut);
-    if let Ok((prelude, body)) = whole {
+    if let Ok((received, body)) = whole {
+        // What the strict decoder accepts can be sent.
+        let prelude = MetadataPrelude::try_from(received).expect("a strictly decoded prelude passes the checks");
         // The body is exactly what follows the first delimiter.
         let start = data.windows(8).position(|w| w == [0u8; 8]).expect("a delimiter") + 8;
         assert_eq!(body, &data[start..]);

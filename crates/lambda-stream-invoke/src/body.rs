@@ -10,7 +10,7 @@ use aws_sdk_lambda::types::InvokeWithResponseStreamResponseEvent as Event;
 use base64::Engine as _;
 use bytes::Bytes;
 use futures_core::stream::{FusedStream, Stream};
-use lambda_stream_prelude::{Decoded, MetadataPrelude, PreludeDecoder};
+use lambda_stream_prelude::{Decoded, PreludeDecoder, ReceivedPrelude};
 
 use crate::error::{InvokeError, InvokeErrorKind};
 
@@ -197,7 +197,7 @@ impl FusedStream for InvokeBody {
 pub(crate) async fn split(
     mut events: Events,
     http: bool,
-) -> Result<(Option<MetadataPrelude>, InvokeBody), InvokeError> {
+) -> Result<(Option<ReceivedPrelude>, InvokeBody), InvokeError> {
     if !http {
         return Ok((None, InvokeBody::new(events, None)));
     }

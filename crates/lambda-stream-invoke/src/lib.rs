@@ -17,7 +17,7 @@ use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_lambda::types::InvokeWithResponseStreamResponseEvent;
 use bytes::Bytes;
 use futures_core::stream::Stream;
-use lambda_stream_prelude::{CONTENT_TYPE, MetadataPrelude};
+use lambda_stream_prelude::{CONTENT_TYPE, ReceivedPrelude};
 
 pub use body::{InvokeBody, InvokeReader};
 pub use error::{InvokeError, InvokeErrorKind};
@@ -29,7 +29,7 @@ type BoxError = Box<dyn StdError + Send + Sync + 'static>;
 /// body.
 #[derive(Debug)]
 pub struct InvokeResponse {
-    prelude: Option<MetadataPrelude>,
+    prelude: Option<ReceivedPrelude>,
     body: InvokeBody,
     executed_version: Option<String>,
 }
@@ -130,7 +130,7 @@ impl InvokeResponse {
 
     /// The function's HTTP prelude (status, headers, cookies), if its answer had one. Read
     /// leniently: whatever the function sent.
-    pub fn prelude(&self) -> Option<&MetadataPrelude> {
+    pub fn prelude(&self) -> Option<&ReceivedPrelude> {
         self.prelude.as_ref()
     }
 
@@ -145,7 +145,7 @@ impl InvokeResponse {
     }
 
     /// The prelude and the body.
-    pub fn into_parts(self) -> (Option<MetadataPrelude>, InvokeBody) {
+    pub fn into_parts(self) -> (Option<ReceivedPrelude>, InvokeBody) {
         (self.prelude, self.body)
     }
 }

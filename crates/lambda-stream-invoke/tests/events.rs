@@ -7,7 +7,7 @@ use aws_sdk_lambda::types::InvokeWithResponseStreamResponseEvent as Event;
 use aws_sdk_lambda::types::{InvokeResponseStreamUpdate, InvokeWithResponseStreamCompleteEvent};
 use bytes::Bytes;
 use futures_util::{StreamExt, stream};
-use lambda_stream_invoke::prelude::{CONTENT_TYPE, Dialect, MetadataPrelude};
+use lambda_stream_invoke::prelude::{CONTENT_TYPE, Dialect, MetadataPrelude, ReceivedPrelude};
 use lambda_stream_invoke::{InvokeError, InvokeErrorKind, InvokeResponse};
 use lambda_stream_testkit::data::pattern;
 use lambda_stream_testkit::strategy::chunk_sizes;
@@ -73,7 +73,7 @@ fn wire(body: &[u8]) -> Bytes {
 async fn run(
     events: Vec<Item>,
     content_type: Option<&str>,
-) -> Result<(Option<MetadataPrelude>, Vec<u8>, Option<InvokeError>), InvokeError> {
+) -> Result<(Option<ReceivedPrelude>, Vec<u8>, Option<InvokeError>), InvokeError> {
     let response = InvokeResponse::from_events(stream::iter(events), content_type).await?;
     let (prelude, mut body) = response.into_parts();
     let mut bytes = Vec::new();
@@ -105,7 +105,7 @@ proptest! {
         let (p, bytes, error) = rt()
             .block_on(run(events(&wire, &sizes, vec![complete()]), Some(CONTENT_TYPE)))
             .unwrap();
-        prop_assert_eq!(p, Some(prelude()));
+        prop_assert_eq!(p, Some(prelude().into()));
         prop_assert!(bytes == body[..]);
         prop_assert!(error.is_none());
     }
@@ -123,7 +123,7 @@ fn every_single_byte_split_of_the_prelude() {
                 Some(CONTENT_TYPE),
             ))
             .unwrap();
-        assert_eq!(p, Some(prelude()), "cut at {at}");
+        assert_eq!(p, Some(prelude().into()), "cut at {at}");
         assert!(bytes == body[..] && error.is_none(), "cut at {at}");
     }
 }
@@ -138,7 +138,7 @@ fn an_empty_body_and_a_prelude_less_response() {
         .unwrap();
     assert_eq!(
         (p, bytes.len(), error.is_none()),
-        (Some(prelude()), 0, true)
+        (Some(prelude().into()), 0, true)
     );
     // Not an HTTP integration response: every byte is body, the NULs included.
     let raw = wire(b"tail");

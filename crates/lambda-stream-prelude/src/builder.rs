@@ -5,6 +5,7 @@ use http::StatusCode;
 use crate::MAX_PRELUDE_LEN;
 use crate::error::PreludeError;
 use crate::header::{self, Disposition, HopByHopPolicy};
+use crate::header_case::HeaderCase;
 use crate::prelude::{HeaderEntry, MetadataPrelude};
 
 /// Builds a [`MetadataPrelude`], checking every part before a byte is produced.
@@ -96,6 +97,22 @@ impl Builder {
     pub fn headers(mut self, headers: &http::HeaderMap) -> Self {
         for (name, value) in headers {
             self = self.header(name, value);
+        }
+        self
+    }
+
+    /// Appends every header of `headers`, those `case` lists first, spelled and ordered as
+    /// it lists them, then the others in the map's order (see [`HeaderCase`]).
+    pub fn headers_as(mut self, headers: &http::HeaderMap, case: &HeaderCase) -> Self {
+        for name in case.names() {
+            for value in headers.get_all(name) {
+                self = self.header(name, value);
+            }
+        }
+        for (name, value) in headers {
+            if !case.names().any(|n| n.eq_ignore_ascii_case(name.as_str())) {
+                self = self.header(name, value);
+            }
         }
         self
     }

@@ -4,7 +4,7 @@ use bytes::{Bytes, BytesMut};
 
 use crate::error::{DecodeError, DecodeErrorKind};
 use crate::header::HopByHopPolicy;
-use crate::prelude::MetadataPrelude;
+use crate::received::ReceivedPrelude;
 use crate::{DELIMITER, MAX_PRELUDE_LEN, json};
 
 /// What [`PreludeDecoder::decode`] made of a chunk.
@@ -29,7 +29,7 @@ pub enum Decoded {
     /// (possibly empty), a slice of the chunk that was not copied.
     Prelude {
         /// The decoded metadata.
-        prelude: MetadataPrelude,
+        prelude: ReceivedPrelude,
         /// Body bytes that came in the same chunk as the end of the delimiter.
         body: Bytes,
     },
@@ -107,8 +107,8 @@ impl PreludeDecoder {
     /// Lenient: it accepts any prelude a real function can send, as the Node.js runtime
     /// writes whatever status, header name or value it is given: a status `http` can hold
     /// (`100..=999`), any header name, any value (control bytes included). Such a prelude is
-    /// kept as it came, and is not [checked](MetadataPrelude::is_checked): it can be read,
-    /// not sent again. [`strict`](Self::strict) refuses it instead.
+    /// kept as it came, in a [`ReceivedPrelude`]: it can be read, not sent again.
+    /// [`strict`](Self::strict) refuses it instead.
     pub fn new() -> Self {
         PreludeDecoder {
             json: BytesMut::new(),
@@ -131,7 +131,7 @@ impl PreludeDecoder {
     /// // A header name with a space: sent by a real function, refused by the builder.
     /// let wire = Bytes::from_static(b"{\"headers\":{\"my header\":\"1\"}}\0\0\0\0\0\0\0\0");
     /// let (lenient, _) = PreludeDecoder::decode_all(wire.clone())?;
-    /// assert!(!lenient.is_checked());
+    /// assert!(lenient.check().is_err());
     /// let strict = PreludeDecoder::new().strict().decode(wire).unwrap_err();
     /// assert!(matches!(strict.kind(), DecodeErrorKind::Invalid(_)));
     /// # Ok::<(), lambda_stream_prelude::DecodeError>(())
@@ -218,7 +218,7 @@ impl PreludeDecoder {
     /// assert_eq!(body, "created");
     /// # Ok::<(), lambda_stream_prelude::DecodeError>(())
     /// ```
-    pub fn decode_all(input: Bytes) -> Result<(MetadataPrelude, Bytes), DecodeError> {
+    pub fn decode_all(input: Bytes) -> Result<(ReceivedPrelude, Bytes), DecodeError> {
         let mut decoder = PreludeDecoder::new();
         match decoder.decode(input)? {
             Decoded::Prelude { prelude, body } => Ok((prelude, body)),
@@ -428,7 +428,7 @@ mod tests {
         json.extend_from_slice(&DELIMITER);
         json.extend_from_slice(b"body");
         let (prelude, body) = PreludeDecoder::decode_all(Bytes::from(json.clone())).unwrap();
-        assert_eq!(prelude, MetadataPrelude::default());
+        assert_eq!(prelude, crate::MetadataPrelude::default().into());
         assert_eq!(body, "body");
         // One byte more and it no longer fits.
         json.insert(0, b' ');

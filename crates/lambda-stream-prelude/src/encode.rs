@@ -8,6 +8,7 @@ use serde::ser::{Serialize, SerializeStruct, Serializer};
 
 use crate::error::PreludeError;
 use crate::prelude::{HeaderEntry, MetadataPrelude};
+use crate::received::ReceivedPrelude;
 use crate::{DELIMITER, MAX_PRELUDE_LEN};
 
 /// The `content-type` the `lambda_runtime` crate adds to a prelude that has none.
@@ -129,12 +130,7 @@ impl MetadataPrelude {
     ///
     /// [`PreludeError::TooLarge`] when the JSON and the delimiter would exceed
     /// [`MAX_PRELUDE_LEN`] (16 KiB); everything else was checked when the prelude was built.
-    /// The encoder is strict: a prelude read leniently that fails the checks (see
-    /// [`is_checked`](Self::is_checked)) is refused with the first problem.
     pub fn encode(&self, dialect: Dialect) -> Result<Bytes, PreludeError> {
-        if !self.is_checked() {
-            self.check()?;
-        }
         let mut out = Vec::with_capacity(self.estimate_len());
         let written = match dialect {
             Dialect::FunctionUrl => serde_json::to_writer(&mut out, &FunctionUrlJson(self)),
@@ -186,7 +182,7 @@ impl MetadataPrelude {
     /// assert_eq!(decoded.get("content-type"), Some("application/octet-stream"));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn normalize(&self, dialect: Dialect) -> MetadataPrelude {
+    pub fn normalize(&self, dialect: Dialect) -> ReceivedPrelude {
         let entries = self.entries();
         let headers = match dialect {
             Dialect::FunctionUrl => entries
@@ -218,7 +214,7 @@ impl MetadataPrelude {
                 headers
             }
         };
-        MetadataPrelude::from_received(self.status(), headers, self.cookies().to_vec())
+        ReceivedPrelude::new(self.status(), headers, self.cookies().to_vec())
     }
 
     fn estimate_len(&self) -> usize {

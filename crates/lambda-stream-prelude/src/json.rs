@@ -8,7 +8,8 @@ use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visit
 use crate::builder::Builder;
 use crate::error::{DecodeError, DecodeErrorKind, PreludeError};
 use crate::header::{self, Disposition, HopByHopPolicy};
-use crate::prelude::{HeaderEntry, MetadataPrelude};
+use crate::prelude::HeaderEntry;
+use crate::received::ReceivedPrelude;
 
 /// The keys a prelude may have, in every dialect.
 const KEYS: &[&str] = &["statusCode", "headers", "multiValueHeaders", "cookies"];
@@ -23,7 +24,7 @@ pub(crate) fn parse(
     json: &[u8],
     policy: HopByHopPolicy,
     strict: bool,
-) -> Result<MetadataPrelude, DecodeError> {
+) -> Result<ReceivedPrelude, DecodeError> {
     let refused = RefCell::new(None);
     let seed = PreludeSeed {
         policy,
@@ -56,6 +57,7 @@ pub(crate) fn parse(
             .cookies(read.cookies)
             .hop_by_hop(policy)
             .build()
+            .map(ReceivedPrelude::from)
             .map_err(|e| DecodeError::new(DecodeErrorKind::Invalid(e), json.len()));
     }
     let status = http::StatusCode::from_u16(read.status).map_err(|_| {
@@ -88,11 +90,7 @@ pub(crate) fn parse(
             }),
         }
     }
-    Ok(MetadataPrelude::from_received(
-        status,
-        entries,
-        read.cookies,
-    ))
+    Ok(ReceivedPrelude::new(status, entries, read.cookies))
 }
 
 /// What the JSON said, before the checks.
@@ -316,7 +314,7 @@ mod tests {
     #[test]
     fn missing_keys_default_to_an_empty_200() {
         let p = parse(b"{}", HopByHopPolicy::Keep, true).unwrap();
-        assert_eq!(p, MetadataPrelude::default());
+        assert_eq!(p, crate::MetadataPrelude::default().into());
     }
 
     #[test]

@@ -12,15 +12,19 @@ mod decoder;
 mod encode;
 mod error;
 mod header;
+mod header_case;
 mod json;
 mod prelude;
+mod received;
 
 pub use builder::{Builder, IntoStatus};
 pub use decoder::{Decoded, PreludeDecoder};
 pub use encode::{COMBINE_SEPARATOR, Dialect, PreludeFrames};
 pub use error::{DecodeError, DecodeErrorKind, NameProblem, PreludeError, ValueProblem};
 pub use header::{HopByHopPolicy, REMAPPED_CONTENT_LENGTH};
+pub use header_case::HeaderCase;
 pub use prelude::MetadataPrelude;
+pub use received::ReceivedPrelude;
 
 /// The eight NUL bytes between the prelude JSON and the body.
 pub const DELIMITER: [u8; 8] = [0; 8];

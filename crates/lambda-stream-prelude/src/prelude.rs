@@ -4,7 +4,7 @@ use http::StatusCode;
 
 use crate::builder::Builder;
 use crate::error::PreludeError;
-use crate::header::Disposition;
+use crate::header_case::HeaderCase;
 
 /// One header name with its values, in the order they were given.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,9 +50,6 @@ pub struct MetadataPrelude {
     status: StatusCode,
     headers: Vec<HeaderEntry>,
     cookies: Vec<String>,
-    /// Whether every part passes the strict checks: always, but for a prelude a lenient
-    /// decoder read that does not.
-    checked: bool,
 }
 
 impl Default for MetadataPrelude {
@@ -62,7 +59,6 @@ impl Default for MetadataPrelude {
             status: StatusCode::OK,
             headers: Vec::new(),
             cookies: Vec::new(),
-            checked: true,
         }
     }
 }
@@ -73,7 +69,13 @@ impl MetadataPrelude {
         Builder::new()
     }
 
-    /// Only for [`Builder::build`], which has checked every part.
+    /// Status, headers and cookies.
+    pub(crate) fn into_parts(self) -> (StatusCode, Vec<HeaderEntry>, Vec<String>) {
+        (self.status, self.headers, self.cookies)
+    }
+
+    /// Only for what has passed every check ([`Builder::build`], a checked
+    /// [`ReceivedPrelude`](crate::ReceivedPrelude)).
     pub(crate) fn from_checked(
         status: StatusCode,
         headers: Vec<HeaderEntry>,
@@ -83,96 +85,6 @@ impl MetadataPrelude {
             status,
             headers,
             cookies,
-            checked: true,
-        }
-    }
-
-    /// What a lenient decoder read: kept as it is, and marked checked only if it passes
-    /// the strict checks.
-    pub(crate) fn from_received(
-        status: StatusCode,
-        headers: Vec<HeaderEntry>,
-        cookies: Vec<String>,
-    ) -> Self {
-        let mut prelude = MetadataPrelude {
-            status,
-            headers,
-            cookies,
-            checked: false,
-        };
-        prelude.checked = prelude.strict_problem().is_none();
-        prelude
-    }
-
-    /// The first part that fails the strict checks of [`Builder::build`], if any.
-    fn strict_problem(&self) -> Option<PreludeError> {
-        let status = self.status.as_u16();
-        if !(100..=599).contains(&status) {
-            return Some(PreludeError::Status { found: status });
-        }
-        for entry in &self.headers {
-            if let Err(problem) = crate::header::check_name(&entry.name) {
-                return Some(PreludeError::HeaderName {
-                    name: entry.name.clone(),
-                    problem,
-                });
-            }
-            for value in &entry.values {
-                if let Err(problem) = crate::header::check_value(value.as_bytes()) {
-                    return Some(PreludeError::HeaderValue {
-                        name: entry.name.clone(),
-                        problem,
-                    });
-                }
-            }
-        }
-        for (index, cookie) in self.cookies.iter().enumerate() {
-            if let Err(problem) = crate::header::check_value(cookie.as_bytes()) {
-                return Some(PreludeError::Cookie { index, problem });
-            }
-        }
-        None
-    }
-
-    /// Whether this prelude passes the strict checks of [`Builder::build`], so that it
-    /// can be sent. Only a prelude read by a lenient [`PreludeDecoder`](crate::PreludeDecoder)
-    /// (the default) may not: it keeps what a function sent, whatever that was.
-    ///
-    /// ```
-    /// use bytes::Bytes;
-    /// use lambda_stream_prelude::{Dialect, MetadataPrelude, PreludeDecoder};
-    ///
-    /// assert!(MetadataPrelude::builder().build()?.is_checked());
-    /// // A status the Node.js runtime sends as given, and `http` can hold.
-    /// let (odd, _) = PreludeDecoder::decode_all(Bytes::from_static(b"{\"statusCode\":999}\0\0\0\0\0\0\0\0"))?;
-    /// assert!(!odd.is_checked());
-    /// assert_eq!(odd.status(), 999);
-    /// assert!(odd.check().is_err());
-    /// assert!(odd.encode(Dialect::FunctionUrl).is_err());
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn is_checked(&self) -> bool {
-        self.checked
-    }
-
-    /// The strict checks of [`Builder::build`].
-    ///
-    /// # Errors
-    ///
-    /// The first part that fails them.
-    ///
-    /// ```
-    /// use bytes::Bytes;
-    /// use lambda_stream_prelude::{PreludeDecoder, PreludeError};
-    ///
-    /// let (prelude, _) = PreludeDecoder::decode_all(Bytes::from_static(b"{\"statusCode\":700}\0\0\0\0\0\0\0\0"))?;
-    /// assert_eq!(prelude.check(), Err(PreludeError::Status { found: 700 }));
-    /// # Ok::<(), lambda_stream_prelude::DecodeError>(())
-    /// ```
-    pub fn check(&self) -> Result<(), PreludeError> {
-        match self.strict_problem() {
-            Some(e) => Err(e),
-            None => Ok(()),
         }
     }
 
@@ -211,9 +123,7 @@ impl MetadataPrelude {
     /// Every header as `(name, value)`, grouped by name in the order names first appeared,
     /// values in the order given.
     pub fn headers(&self) -> impl Iterator<Item = (&str, &str)> + '_ {
-        self.headers
-            .iter()
-            .flat_map(|e| e.values.iter().map(move |v| (e.name.as_str(), v.as_str())))
+        pairs(&self.headers)
     }
 
     /// The first value of the header `name` (compared case-insensitively).
@@ -234,11 +144,7 @@ impl MetadataPrelude {
 
     /// Every value of the header `name` (compared case-insensitively), in order.
     pub fn get_all<'a>(&'a self, name: &str) -> impl Iterator<Item = &'a str> + 'a {
-        self.headers
-            .iter()
-            .find(|e| e.name.eq_ignore_ascii_case(name))
-            .into_iter()
-            .flat_map(|e| e.values.iter().map(String::as_str))
+        values(&self.headers, name)
     }
 
     /// The cookies, each the value of one `Set-Cookie` header.
@@ -253,30 +159,23 @@ impl MetadataPrelude {
     /// The headers as an `http::HeaderMap` (names lowercased, as `http` stores them), with
     /// each cookie as a `set-cookie` header.
     ///
-    /// # Errors
-    ///
-    /// For a prelude that is not [checked](Self::is_checked): the part `http` cannot hold.
-    ///
     /// ```
     /// use lambda_stream_prelude::MetadataPrelude;
     ///
     /// let prelude = MetadataPrelude::builder().header("Content-Type", "text/html").cookie("a=1").build()?;
-    /// let headers = prelude.to_header_map()?;
+    /// let headers = prelude.to_header_map();
     /// assert_eq!(headers["content-type"], "text/html");
     /// assert_eq!(headers["set-cookie"], "a=1");
     /// # Ok::<(), lambda_stream_prelude::PreludeError>(())
     /// ```
-    pub fn to_header_map(&self) -> Result<http::HeaderMap, PreludeError> {
-        if !self.checked {
-            self.check()?;
-        }
+    pub fn to_header_map(&self) -> http::HeaderMap {
         let mut map = http::HeaderMap::with_capacity(self.headers.len() + self.cookies.len());
         let pairs = self
             .headers()
             .chain(self.cookies.iter().map(|c| ("set-cookie", c.as_str())));
         for (name, value) in pairs {
-            // Names are tokens and values are free of control bytes, both checked above (by
-            // `check`, as `Builder::build` does); `header::tests::our_rules_are_within_the_http_crate_rules`
+            // Names are tokens and values are free of control bytes, both checked when the
+            // prelude was built; `header::tests::our_rules_are_within_the_http_crate_rules`
             // shows that `http` accepts all of these, and a name can be no longer than the
             // 16 KiB prelude, well under its 64 KiB limit. So neither conversion can fail.
             #[allow(clippy::expect_used)]
@@ -285,113 +184,70 @@ impl MetadataPrelude {
             let value = http::HeaderValue::from_str(value).expect("checked field value");
             map.append(name, value);
         }
-        Ok(map)
+        map
     }
 
-    /// The prelude of `parts` (its status, its headers and its `set-cookie` headers as
-    /// cookies: what is to be sent), with each header that this prelude also has, by the
-    /// same name and value, spelled as here and in this prelude's order; the others follow
-    /// in `parts`' order, lowercase, under the default [`HopByHopPolicy`](crate::HopByHopPolicy).
-    ///
-    /// For a prelude that travelled beside an `http::Response` whose headers someone else
-    /// may have changed since (a tower layer, say): nothing `parts` says is lost, and
-    /// nothing it no longer says is sent.
+    /// An `http::Response` with this status and these headers around `body`, and a
+    /// [`HeaderCase`] extension with the headers' spelling and order, so that the prelude
+    /// made of the response at the wire edge ([`TryFrom<&Parts>`](#impl-TryFrom<%26Parts>-for-MetadataPrelude))
+    /// is this one, whatever a tower layer in between did not change.
     ///
     /// ```
-    /// use lambda_stream_prelude::MetadataPrelude;
+    /// use lambda_stream_prelude::{HeaderCase, MetadataPrelude};
     ///
-    /// let prelude = MetadataPrelude::builder()
-    ///     .header("Content-Type", "text/plain")
-    ///     .header("Cache-Control", "no-store")
-    ///     .build()?;
-    /// let mut response = prelude.clone().into_response(())?;
-    /// response.headers_mut().remove("cache-control");
-    /// response.headers_mut().insert("access-control-allow-origin", "*".parse()?);
-    /// let (parts, ()) = response.into_parts();
-    /// let sent = prelude.for_parts(&parts)?;
-    /// assert_eq!(
-    ///     sent.headers().collect::<Vec<_>>(),
-    ///     [("Content-Type", "text/plain"), ("access-control-allow-origin", "*")]
-    /// );
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    ///
-    /// # Errors
-    ///
-    /// As [`Builder::build`], for what `parts` added; for this prelude, if it is not
-    /// [checked](Self::is_checked).
-    pub fn for_parts(
-        &self,
-        parts: &http::response::Parts,
-    ) -> Result<MetadataPrelude, PreludeError> {
-        if !self.checked {
-            self.check()?;
-        }
-        let mut remaining: Vec<(&http::HeaderName, &http::HeaderValue, bool)> = parts
-            .headers
-            .iter()
-            .filter(|(name, _)| *name != http::header::SET_COOKIE)
-            .map(|(name, value)| (name, value, false))
-            .collect();
-        let mut builder = Builder::new()
-            .status(parts.status)
-            .hop_by_hop(crate::HopByHopPolicy::Keep);
-        for (name, value) in self.headers() {
-            let same = remaining.iter_mut().find(|(n, v, used)| {
-                !*used && n.as_str().eq_ignore_ascii_case(name) && v.as_bytes() == value.as_bytes()
-            });
-            if let Some(slot) = same {
-                slot.2 = true;
-                builder = builder.header(name, value);
-            }
-        }
-        for (name, value, used) in remaining {
-            if used {
-                continue;
-            }
-            builder = match crate::HopByHopPolicy::default().disposition(name.as_str()) {
-                Disposition::Keep => builder.header(name, value),
-                Disposition::Rename(to) => builder.header(to, value),
-                Disposition::Drop | Disposition::Reject => builder,
-            };
-        }
-        builder
-            .cookies(parts.headers.get_all(http::header::SET_COOKIE))
-            .build()
-    }
-
-    /// An `http::Response` with this status and these headers around `body`.
-    ///
-    /// # Errors
-    ///
-    /// As [`to_header_map`](Self::to_header_map).
-    ///
-    /// ```
-    /// use lambda_stream_prelude::MetadataPrelude;
-    ///
-    /// let response = MetadataPrelude::builder().status(404).build()?.into_response("not found")?;
+    /// let prelude = MetadataPrelude::builder().status(404).header("Content-Type", "text/plain").build()?;
+    /// let response = prelude.clone().into_response("not found");
     /// assert_eq!(response.status(), 404);
     /// assert_eq!(*response.body(), "not found");
+    /// assert!(response.extensions().get::<HeaderCase>().is_some());
+    /// let (parts, _) = response.into_parts();
+    /// assert_eq!(MetadataPrelude::try_from(&parts)?, prelude);
     /// # Ok::<(), lambda_stream_prelude::PreludeError>(())
     /// ```
-    pub fn into_response<B>(self, body: B) -> Result<http::Response<B>, PreludeError> {
+    pub fn into_response<B>(self, body: B) -> http::Response<B> {
         let mut response = http::Response::new(body);
         *response.status_mut() = self.status;
-        *response.headers_mut() = self.to_header_map()?;
-        Ok(response)
+        *response.headers_mut() = self.to_header_map();
+        response.extensions_mut().insert(HeaderCase::from_names(
+            self.headers.iter().map(|e| e.name.as_str()),
+        ));
+        response
     }
+}
+
+/// Every header as `(name, value)`, grouped by name in the order names first appeared.
+pub(crate) fn pairs(entries: &[HeaderEntry]) -> impl Iterator<Item = (&str, &str)> + '_ {
+    entries
+        .iter()
+        .flat_map(|e| e.values.iter().map(move |v| (e.name.as_str(), v.as_str())))
+}
+
+/// Every value of the header `name` (compared case-insensitively), in order.
+pub(crate) fn values<'a>(
+    entries: &'a [HeaderEntry],
+    name: &str,
+) -> impl Iterator<Item = &'a str> + 'a {
+    entries
+        .iter()
+        .find(|e| e.name.eq_ignore_ascii_case(name))
+        .into_iter()
+        .flat_map(|e| e.values.iter().map(String::as_str))
 }
 
 impl TryFrom<&http::response::Parts> for MetadataPrelude {
     type Error = PreludeError;
 
     /// Status and headers, with `set-cookie` headers as cookies and the default
-    /// [`HopByHopPolicy`](crate::HopByHopPolicy). Use [`Builder::headers`] to choose another.
+    /// [`HopByHopPolicy`](crate::HopByHopPolicy); the headers spelled and ordered as a
+    /// [`HeaderCase`] in the extensions says, where there is one. Use [`Builder::headers`]
+    /// to choose another policy.
     fn try_from(parts: &http::response::Parts) -> Result<Self, Self::Error> {
-        Builder::new()
-            .status(parts.status)
-            .headers(&parts.headers)
-            .build()
+        let builder = Builder::new().status(parts.status);
+        match parts.extensions.get::<HeaderCase>() {
+            Some(case) => builder.headers_as(&parts.headers, case),
+            None => builder.headers(&parts.headers),
+        }
+        .build()
     }
 }
 
@@ -409,10 +265,12 @@ impl<T> TryFrom<&http::Response<T>> for MetadataPrelude {
 
     /// Status and headers of the response (its body is not touched); as for `&Parts`.
     fn try_from(response: &http::Response<T>) -> Result<Self, Self::Error> {
-        Builder::new()
-            .status(response.status())
-            .headers(response.headers())
-            .build()
+        let builder = Builder::new().status(response.status());
+        match response.extensions().get::<HeaderCase>() {
+            Some(case) => builder.headers_as(response.headers(), case),
+            None => builder.headers(response.headers()),
+        }
+        .build()
     }
 }
 
@@ -452,7 +310,7 @@ mod tests {
             .cookie("a=1")
             .build()
             .unwrap();
-        let response = p.clone().into_response(()).unwrap();
+        let response = p.clone().into_response(());
         assert_eq!(response.status(), 201);
         assert_eq!(response.headers()["x-trace"], "t");
         assert_eq!(response.headers()["set-cookie"], "a=1");
@@ -462,7 +320,7 @@ mod tests {
     }
 
     #[test]
-    fn for_parts_keeps_spelling_and_what_parts_say() {
+    fn a_header_case_keeps_spelling_and_order_and_parts_say_the_rest() {
         let p = MetadataPrelude::builder()
             .status(200)
             .header("Content-Type", "video/mp4")
@@ -472,27 +330,26 @@ mod tests {
             .cookie("a=1")
             .build()
             .unwrap();
-        let (mut parts, ()) = p.clone().into_response(()).unwrap().into_parts();
+        let (mut parts, ()) = p.clone().into_response(()).into_parts();
         assert_eq!(
-            p.for_parts(&parts).unwrap(),
+            MetadataPrelude::try_from(&parts).unwrap(),
             p,
             "unchanged parts give the prelude back"
         );
         parts.status = http::StatusCode::PARTIAL_CONTENT;
         parts.headers.insert("etag", "\"b\"".parse().unwrap());
+        parts.headers.remove("x-multi");
         parts
             .headers
             .insert("content-length", "10".parse().unwrap());
         parts.headers.append("set-cookie", "b=2".parse().unwrap());
-        let sent = p.for_parts(&parts).unwrap();
+        let sent = MetadataPrelude::try_from(&parts).unwrap();
         assert_eq!(sent.status(), 206);
         assert_eq!(
             sent.headers().collect::<Vec<_>>(),
             [
                 ("Content-Type", "video/mp4"),
-                ("X-Multi", "1"),
-                ("X-Multi", "2"),
-                ("etag", "\"b\""),
+                ("ETag", "\"b\""),
                 ("x-amzn-remapped-content-length", "10"),
             ]
         );

@@ -43,7 +43,7 @@ use http_body_util::combinators::UnsyncBoxBody;
 use http_body_util::{BodyExt, Full};
 use lambda_http::{Request, RequestExt, service_fn};
 use lambda_stream::objects::{KeyPolicy, MetadataOptions, ObjectRequest, ResumePolicy, get_object};
-use lambda_stream::{MetadataPrelude, StreamError};
+use lambda_stream::{ResponseBody, StreamError};
 
 const DEFAULT_CACHE_CONTROL: &str = "public, max-age=60";
 const COOKIE: &str = "served-by=lambda-stream; Path=/; Secure; HttpOnly";
@@ -87,21 +87,17 @@ async fn serve(app: Arc<App>, request: Request) -> Result<http::Response<Body>, 
             return Ok(text(e.status(), &e.to_string()));
         }
     };
-    let (parts, body) = object.into_resumable(app.client.clone(), app.resume);
-    let prelude = MetadataPrelude::try_from(&parts).and_then(|prelude| {
-        let mut prelude = prelude.into_builder().cookie(COOKIE);
-        if !parts.headers.contains_key(http::header::CACHE_CONTROL) {
-            prelude = prelude.header("Cache-Control", DEFAULT_CACHE_CONTROL);
-        }
-        prelude.build()
-    });
-    match prelude {
-        Ok(prelude) => Ok(lambda_stream::response(prelude, body).map(BodyExt::boxed_unsync)),
-        Err(e) => Ok(text(
-            http::StatusCode::INTERNAL_SERVER_ERROR,
-            &e.to_string(),
-        )),
-    }
+    let (mut parts, body) = object.into_resumable(app.client.clone(), app.resume);
+    let headers = &mut parts.headers;
+    headers.append(
+        http::header::SET_COOKIE,
+        http::HeaderValue::from_static(COOKIE),
+    );
+    headers
+        .entry(http::header::CACHE_CONTROL)
+        .or_insert(http::HeaderValue::from_static(DEFAULT_CACHE_CONTROL));
+    let body = ResponseBody::new(body).boxed_unsync();
+    Ok(http::Response::from_parts(parts, body))
 }
 
 fn text(status: http::StatusCode, message: &str) -> http::Response<Body> {

@@ -66,20 +66,20 @@ impl Builder {
 
     /// The budget of every response, prelude included (default: Lambda's 200 MiB).
     pub fn max_bytes(mut self, max_bytes: u64) -> Self {
-        self.response = self.response.max_bytes(max_bytes);
+        self.response = self.response.with_max_bytes(max_bytes);
         self
     }
 
     /// How far the body may be read ahead of the Runtime API connection (default: 64 KiB).
     pub fn window(mut self, window: usize) -> Self {
-        self.response = self.response.window(window);
+        self.response = self.response.with_window(window);
         self
     }
 
     /// The frame sizes and flush policy of bodies (default: 64 to 256 KiB, flushed when
     /// the body stalls).
     pub fn rechunk(mut self, rechunk: RechunkConfig) -> Self {
-        self.response = self.response.rechunk(rechunk);
+        self.response = self.response.with_rechunk(rechunk);
         self
     }
 

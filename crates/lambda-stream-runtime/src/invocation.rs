@@ -14,7 +14,7 @@ use http::HeaderMap;
 use http_body_util::Full;
 use lambda_http::RequestExt;
 use lambda_runtime::Diagnostic;
-use lambda_stream::{DELIMITER, Dialect, MetadataPrelude, ResponseConfig, ResponseStream};
+use lambda_stream::{Dialect, MetadataPrelude, ResponseConfig, ResponseStream};
 use tower_service::Service;
 
 use crate::api::{self, DEADLINE, REQUEST_ID};
@@ -107,16 +107,18 @@ pub(crate) fn bad_request(
         http::header::CONTENT_TYPE,
         http::HeaderValue::from_static("text/plain; charset=utf-8"),
     );
-    frames(response, defaults, dialect)
+    wire_body(response, defaults, dialect)
 }
 
-/// The frames of a handler's response, or why it cannot be sent (before any byte).
+/// A handler's response as the body of the Runtime API request: the prelude (encoded
+/// here, once), its delimiter and the body's frames; or why it cannot be sent (before any
+/// byte).
 ///
-/// The prelude is the response's status and headers, spelled as the `MetadataPrelude` in
-/// its extensions says where there is one; the framing and budget are a `ResponseConfig` in
+/// The prelude is the response's status and headers, spelled as the `HeaderCase` in its
+/// extensions says where there is one; the framing and budget are a `ResponseConfig` in
 /// its extensions, or `defaults` in `dialect`. A body whose size hint says it cannot fit the
 /// budget is refused here rather than cut later.
-pub(crate) fn frames<B>(
+pub(crate) fn wire_body<B>(
     response: http::Response<B>,
     defaults: &ResponseConfig,
     dialect: Dialect,
@@ -127,29 +129,25 @@ where
     B::Error: Into<BoxError> + 'static,
 {
     let (parts, body) = response.into_parts();
-    let prelude = match parts.extensions.get::<MetadataPrelude>() {
-        Some(spelled) => spelled.for_parts(&parts),
-        None => MetadataPrelude::try_from(&parts),
-    };
     let invalid = |e: &dyn StdError| {
         diagnostic(
             "Response.InvalidPrelude",
             format!("the response's status and headers cannot be sent: {e}"),
         )
     };
-    let prelude = prelude.map_err(|e| invalid(&e))?;
+    // The response's head as it is now, spelled as its `HeaderCase` says where it has one.
+    let prelude = MetadataPrelude::try_from(&parts).map_err(|e| invalid(&e))?;
     let config = parts
         .extensions
         .get::<ResponseConfig>()
         .copied()
-        .unwrap_or_else(|| defaults.dialect(dialect));
-    let prelude_len = prelude
-        .encode(config.dialect_value())
-        .map_err(|e| invalid(&e))?
-        .len()
-        + DELIMITER.len();
+        .unwrap_or_else(|| defaults.with_dialect(dialect));
     let body_len = body.size_hint().lower();
-    let limit = config.max_bytes_value();
+    // The prelude is encoded here, once.
+    let stream = ResponseStream::with_config(&prelude, BodyChunks::new(body), &config)
+        .map_err(|e| invalid(&e))?;
+    let prelude_len = stream.prelude_len();
+    let limit = config.max_bytes();
     if (prelude_len as u64).saturating_add(body_len) > limit {
         return Err(diagnostic(
             "Response.TooLarge",
@@ -159,8 +157,6 @@ where
             ),
         ));
     }
-    let stream = ResponseStream::with_config(&prelude, BodyChunks::new(body), &config)
-        .map_err(|e| invalid(&e))?;
     Ok(Box::pin(WireBody::new(stream)))
 }
 
@@ -206,7 +202,7 @@ impl Settings {
                 set_trace_env(context.xray_trace_id.as_deref());
             }
             let response = call(service, request).await?;
-            frames(response, &self.response, self.dialect.unwrap_or(dialect))
+            wire_body(response, &self.response, self.dialect.unwrap_or(dialect))
         }
         .await;
         let request = match outcome {

@@ -13,8 +13,8 @@ mod example;
 
 use bytes::Bytes;
 use common::{Function, chunks, error_trailers, get, outcome};
-use lambda_stream::MetadataPrelude;
-use lambda_stream::prelude::{Dialect, PreludeDecoder};
+
+use lambda_stream::prelude::{Dialect, PreludeDecoder, ReceivedPrelude};
 use lambda_stream_runtime::Runtime;
 use lambda_stream_testkit::servers::RuntimeApi;
 use lambda_stream_testkit::servers::runtime_api::Kind;
@@ -39,7 +39,7 @@ fn app() -> impl tower_service::Service<
 }
 
 /// The prelude and body of a recorded response.
-fn split(body: Bytes) -> (MetadataPrelude, Bytes) {
+fn split(body: Bytes) -> (ReceivedPrelude, Bytes) {
     PreludeDecoder::decode_all(body).expect("a prelude, then the body")
 }
 

@@ -565,7 +565,7 @@ async fn a_response_config_in_the_extensions_sets_that_response_s_budget() {
             );
             response
                 .extensions_mut()
-                .insert(ResponseConfig::default().max_bytes(300));
+                .insert(ResponseConfig::default().with_max_bytes(300));
             Ok::<_, Infallible>(response)
         })
     });

@@ -138,24 +138,21 @@ where
 }
 
 /// A streamed response: the status and headers of `prelude` (its cookies as `set-cookie`
-/// headers), `body` as a [`ResponseBody`], and `prelude` itself in the response's
-/// extensions, so that the runtime writes the header names in the spelling and order given
-/// (an `http::HeaderMap` keeps them lowercase only).
+/// headers), `body` as a [`ResponseBody`], and a [`HeaderCase`](crate::prelude::HeaderCase)
+/// in the extensions, so that the runtime writes the header names in the spelling and
+/// order given (an `http::HeaderMap` keeps them lowercase only).
 ///
-/// What a handler returns to `lambda-stream-runtime`. The runtime reads the status and the
-/// headers from the response as it finds them, so a tower layer may still add or change
-/// headers; those it did not touch keep the prelude's spelling. A
-/// [`ResponseConfig`](crate::ResponseConfig) in the extensions sets this response's
-/// framing and budget.
-///
-/// Every prelude a [`Builder`](crate::prelude::Builder) makes can be sent; one read by a
-/// lenient decoder that fails the strict checks cannot, and the runtime reports it before
-/// the first byte.
+/// What a handler returns to `lambda-stream-runtime`, which makes the prelude of the
+/// response as it finds it, at the wire edge: a tower layer may still add, change or
+/// remove headers, and those it left keep their spelling. A plain `http::Response` works
+/// the same, with lowercase names. A [`ResponseConfig`](crate::ResponseConfig) in the
+/// extensions sets this response's framing and budget.
 ///
 /// ```
 /// use bytes::Bytes;
 /// use futures_util::stream;
 /// use lambda_stream::MetadataPrelude;
+/// use lambda_stream::prelude::HeaderCase;
 ///
 /// let prelude = MetadataPrelude::builder()
 ///     .status(200)
@@ -163,23 +160,16 @@ where
 ///     .cookie("seen=1")
 ///     .build()?;
 /// let body = stream::iter([Ok::<_, std::io::Error>(Bytes::from("hello"))]);
-/// let response = lambda_stream::response(prelude, body);
+/// let response = lambda_stream::response(prelude.clone(), body);
 /// assert_eq!(response.status(), 200);
 /// assert_eq!(response.headers()["content-type"], "text/plain");
 /// assert_eq!(response.headers()["set-cookie"], "seen=1");
-/// let kept = response.extensions().get::<MetadataPrelude>().unwrap();
-/// assert_eq!(kept.headers().next(), Some(("Content-Type", "text/plain")));
+/// let case = response.extensions().get::<HeaderCase>().unwrap();
+/// assert_eq!(case.names().collect::<Vec<_>>(), ["Content-Type"]);
+/// // The prelude made of the response at the wire edge is the one given.
+/// assert_eq!(MetadataPrelude::try_from(&response)?, prelude);
 /// # Ok::<(), lambda_stream::PreludeError>(())
 /// ```
 pub fn response<S>(prelude: MetadataPrelude, body: S) -> http::Response<ResponseBody<S>> {
-    let mut response = http::Response::new(ResponseBody::new(body));
-    *response.status_mut() = prelude.status();
-    // A prelude a lenient decoder read, that fails the checks, has headers `http` cannot
-    // hold; it cannot be sent either: the runtime refuses it, with the reason, before the
-    // first byte.
-    if let Ok(headers) = prelude.to_header_map() {
-        *response.headers_mut() = headers;
-    }
-    response.extensions_mut().insert(prelude);
-    response
+    prelude.into_response(ResponseBody::new(body))
 }

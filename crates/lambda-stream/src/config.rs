@@ -9,7 +9,7 @@ use lambda_stream_prelude::Dialect;
 /// ```
 /// use lambda_stream::{DEFAULT_MAX_RESPONSE_BYTES, ResponseConfig};
 ///
-/// assert_eq!(ResponseConfig::default().max_bytes_value(), DEFAULT_MAX_RESPONSE_BYTES);
+/// assert_eq!(ResponseConfig::default().max_bytes(), DEFAULT_MAX_RESPONSE_BYTES);
 /// assert_eq!(DEFAULT_MAX_RESPONSE_BYTES, 209_715_200);
 /// ```
 pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 200 * 1024 * 1024;
@@ -21,14 +21,14 @@ pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 200 * 1024 * 1024;
 /// use lambda_stream::{Dialect, ResponseConfig};
 ///
 /// let config = ResponseConfig::default()
-///     .dialect(Dialect::ApiGatewayRest)
-///     .rechunk(RechunkConfig::new(16 * 1024, 64 * 1024)?)
-///     .max_bytes(50 * 1024 * 1024)
-///     .window(256 * 1024);
-/// assert_eq!(config.dialect_value(), Dialect::ApiGatewayRest);
-/// assert_eq!(config.rechunk_value().max(), 64 * 1024);
-/// assert_eq!(config.window_value(), 256 * 1024);
-/// assert_eq!(config.max_bytes_value(), 50 * 1024 * 1024);
+///     .with_dialect(Dialect::ApiGatewayRest)
+///     .with_rechunk(RechunkConfig::new(16 * 1024, 64 * 1024)?)
+///     .with_max_bytes(50 * 1024 * 1024)
+///     .with_window(256 * 1024);
+/// assert_eq!(config.dialect(), Dialect::ApiGatewayRest);
+/// assert_eq!(config.rechunk().max(), 64 * 1024);
+/// assert_eq!(config.window(), 256 * 1024);
+/// assert_eq!(config.max_bytes(), 50 * 1024 * 1024);
 /// # Ok::<(), lambda_stream::chunk::ConfigError>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,49 +55,49 @@ impl Default for ResponseConfig {
 impl ResponseConfig {
     /// The prelude layout (ignored in raw mode).
     #[must_use]
-    pub fn dialect(mut self, dialect: Dialect) -> Self {
+    pub fn with_dialect(mut self, dialect: Dialect) -> Self {
         self.dialect = dialect;
         self
     }
 
     /// Frame sizes and flush policy of the body.
     #[must_use]
-    pub fn rechunk(mut self, rechunk: RechunkConfig) -> Self {
+    pub fn with_rechunk(mut self, rechunk: RechunkConfig) -> Self {
         self.rechunk = rechunk;
         self
     }
 
     /// How far, in bytes, the source may run ahead of the consumer.
     #[must_use]
-    pub fn window(mut self, window: usize) -> Self {
+    pub fn with_window(mut self, window: usize) -> Self {
         self.window = window;
         self
     }
 
     /// The budget: the most bytes, prelude included, the response may carry.
     #[must_use]
-    pub fn max_bytes(mut self, max_bytes: u64) -> Self {
+    pub fn with_max_bytes(mut self, max_bytes: u64) -> Self {
         self.max_bytes = max_bytes;
         self
     }
 
     /// The prelude layout.
-    pub fn dialect_value(&self) -> Dialect {
+    pub fn dialect(&self) -> Dialect {
         self.dialect
     }
 
     /// Frame sizes and flush policy.
-    pub fn rechunk_value(&self) -> RechunkConfig {
+    pub fn rechunk(&self) -> RechunkConfig {
         self.rechunk
     }
 
     /// The read-ahead window.
-    pub fn window_value(&self) -> usize {
+    pub fn window(&self) -> usize {
         self.window
     }
 
     /// The budget in bytes.
-    pub fn max_bytes_value(&self) -> u64 {
+    pub fn max_bytes(&self) -> u64 {
         self.max_bytes
     }
 }

@@ -126,7 +126,7 @@ struct Inner {
 ///
 /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
 /// let body = stream::iter([Ok::<_, std::io::Error>(Bytes::from(vec![7u8; 100]))]);
-/// let mut response = ResponseStream::raw(body, &ResponseConfig::default().max_bytes(60));
+/// let mut response = ResponseStream::raw(body, &ResponseConfig::default().with_max_bytes(60));
 /// assert_eq!(response.next().await.unwrap().unwrap().len(), 60);
 /// let error = response.next().await.unwrap().unwrap_err();
 /// let too_large = error.source_ref::<ResponseTooLarge>().unwrap();

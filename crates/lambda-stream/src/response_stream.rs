@@ -79,6 +79,7 @@ pin_project! {
         #[pin]
         body: Rechunk<Prefetch<S>>,
         head: [Option<Bytes>; 2],
+        prelude_len: usize,
         limit: u64,
         sent: u64,
         pending_error: Option<StreamError>,
@@ -113,7 +114,7 @@ where
         body: S,
         config: &ResponseConfig,
     ) -> Result<Self, PreludeError> {
-        let (json, delimiter) = prelude.frames(config.dialect_value())?.into_parts();
+        let (json, delimiter) = prelude.frames(config.dialect())?.into_parts();
         Ok(ResponseStream::build(
             body,
             config,
@@ -172,14 +173,13 @@ where
 
     fn build(body: S, config: &ResponseConfig, head: [Option<Bytes>; 2]) -> Self {
         let prelude_bytes: usize = head.iter().flatten().map(Bytes::len).sum();
-        tracing::debug!(target: "lambda_stream", prelude_bytes, limit = config.max_bytes_value(), "response started");
-        let body = body
-            .prefetch(config.window_value())
-            .rechunk(config.rechunk_value());
+        tracing::debug!(target: "lambda_stream", prelude_bytes, limit = config.max_bytes(), "response started");
+        let body = body.prefetch(config.window()).rechunk(config.rechunk());
         ResponseStream {
             body,
             head,
-            limit: config.max_bytes_value(),
+            prelude_len: prelude_bytes,
+            limit: config.max_bytes(),
             sent: 0,
             pending_error: None,
             stats: StreamStats::new(),
@@ -216,7 +216,7 @@ impl<R: AsyncRead> ResponseStream<ReadChunks<R>> {
         reader: R,
         config: &ResponseConfig,
     ) -> Result<Self, PreludeError> {
-        let frame = std::num::NonZeroUsize::new(config.rechunk_value().max())
+        let frame = std::num::NonZeroUsize::new(config.rechunk().max())
             .unwrap_or(std::num::NonZeroUsize::MIN);
         ResponseStream::with_config(prelude, ReadChunks::new(reader, frame), config)
     }
@@ -288,6 +288,23 @@ where
     /// ```
     pub fn stats(&self) -> &StreamStats {
         &self.stats
+    }
+
+    /// The bytes of the prelude and its delimiter, encoded once when the stream was made
+    /// (0 for a [`raw`](Self::raw) stream): what the budget spends before the body.
+    ///
+    /// ```
+    /// use bytes::Bytes;
+    /// use futures_util::stream;
+    /// use lambda_stream::{MetadataPrelude, ResponseConfig, ResponseStream};
+    ///
+    /// let body = stream::iter([Ok::<_, std::io::Error>(Bytes::from("x"))]);
+    /// let stream = ResponseStream::new(MetadataPrelude::builder().status(204).build()?, body)?;
+    /// assert_eq!(stream.prelude_len(), r#"{"statusCode":204,"headers":{},"cookies":[]}"#.len() + 8);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn prelude_len(&self) -> usize {
+        self.prelude_len
     }
 
     /// The budget in bytes.

@@ -100,7 +100,7 @@ fn budget_case(body_len: usize, limit_delta: i64) -> (Vec<Result<Bytes, StreamEr
     let (source, _) = Script::new(object().slice(..body_len))
         .chunk_sizes([1000])
         .build();
-    let config = ResponseConfig::default().max_bytes(limit);
+    let config = ResponseConfig::default().with_max_bytes(limit);
     (
         run(ResponseStream::with_config(&prelude, source, &config).unwrap()),
         limit,
@@ -169,7 +169,7 @@ fn a_prelude_over_the_budget_sends_nothing_of_the_body() {
     let items = run(ResponseStream::with_config(
         &prelude(),
         source,
-        &ResponseConfig::default().max_bytes(10),
+        &ResponseConfig::default().with_max_bytes(10),
     )
     .unwrap());
     // Not a cut prelude: nothing but the error.

@@ -2,7 +2,7 @@
 //! feeds the decoder cut by cut.
 
 use bytes::Bytes;
-use lambda_stream_prelude::{Decoded, DecodeError, MetadataPrelude, PreludeDecoder};
+use lambda_stream_prelude::{Decoded, DecodeError, PreludeDecoder, ReceivedPrelude};
 
 /// Input layout: one byte `k` (taken modulo 16), then `k` chunk sizes of one byte each
 /// (used in turn, cycled, 0 meaning 1), then the stream. `k = 0` feeds the stream whole, so a
@@ -19,7 +19,7 @@ pub fn decode(
     mut decoder: PreludeDecoder,
     data: &Bytes,
     cuts: &[u8],
-) -> Result<(MetadataPrelude, Vec<u8>), DecodeError> {
+) -> Result<(ReceivedPrelude, Vec<u8>), DecodeError> {
     let mut prelude = None;
     let mut body = Vec::new();
     let mut at = 0;
