@@ -16,7 +16,7 @@
 //!
 //! Before the timed groups it prints peak heap and allocations per MB of both ways
 //! (a source that allocates every chunk, as a network client does), and fails unless the
-//! streamed peak is under the bound of `lambda_stream_testkit::heap::streamed_peak_bound`
+//! streamed peak is under the bound of `lambda_stream::ResponseConfig::peak_heap_bound`
 //! and flat in the object size, and the buffered one at least 2.3 times the object (the
 //! test suite's `memory` test guards the same bound). Each group stamps its estimates with
 //! the run's id; `cargo run -p lambda-stream-benches --bin ratios` prints the ratios of
@@ -31,7 +31,6 @@ use base64::Engine as _;
 use bytes::Bytes;
 use criterion::{BatchSize, BenchmarkId, Criterion, SamplingMode, Throughput};
 use futures_util::{StreamExt, stream};
-use lambda_stream::chunk::{DEFAULT_MAX_FRAME, DEFAULT_MIN_FRAME, DEFAULT_WINDOW};
 use lambda_stream::{MetadataPrelude, ResponseConfig, ResponseStream};
 use lambda_stream_benches::{BENCH_SIZES, Run, object, size_label};
 use lambda_stream_s3::{BodyStream, byte_stream_from_stream};
@@ -241,12 +240,7 @@ fn heap_of(rt: &tokio::runtime::Runtime, size: usize, streamed: bool) -> (u64, u
 fn heap_report() {
     let rt = runtime();
     let largest = *SOURCE_CHUNKS.iter().max().expect("chunk sizes");
-    let bound = heap::streamed_peak_bound(
-        DEFAULT_WINDOW,
-        DEFAULT_MIN_FRAME,
-        DEFAULT_MAX_FRAME,
-        largest,
-    );
+    let bound = ResponseConfig::default().peak_heap_bound(largest);
     let mut streamed = Vec::new();
     for size in BENCH_SIZES {
         let (peak, allocs) = heap_of(&rt, size, true);

@@ -127,7 +127,8 @@ fn run(rounds: usize, chunk: u64) -> Result<Vec<Row>, String> {
     let exes = WAYS
         .iter()
         .map(|(_, bin)| release_binary(&dir, bin))
-        .collect::<Result<Vec<_>, _>>()?;
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| e.to_string())?;
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -9,6 +9,7 @@
 
 mod buffer;
 mod config;
+mod framer;
 mod prefetch;
 #[cfg(feature = "io")]
 mod read_chunks;

@@ -8,10 +8,7 @@ use futures_util::StreamExt;
 pub use lambda_stream_testkit::paced::{PacedSource, SOURCE_CHUNKS};
 use tokio::time::Instant;
 
-/// Lambda streams the first 6 MB of a response at full speed, then at most 2 MB/s.
-pub const LAMBDA_FULL_SPEED_BYTES: u64 = 6_000_000;
-/// The rate after that, in bytes per second.
-pub const LAMBDA_THROTTLED_RATE: f64 = 2e6;
+use lambda_stream::limits::{FULL_SPEED_BYTES, THROTTLED_BYTES_PER_SECOND};
 
 /// How fast the client takes bytes.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -28,10 +25,11 @@ impl ClientPace {
         if !self.lambda_rule {
             return Duration::from_secs_f64(len as f64 / self.rate);
         }
-        let fast = len.min(LAMBDA_FULL_SPEED_BYTES.saturating_sub(sent));
+        let fast = len.min(FULL_SPEED_BYTES.saturating_sub(sent));
         let slow = len - fast;
         Duration::from_secs_f64(
-            fast as f64 / self.rate + slow as f64 / self.rate.min(LAMBDA_THROTTLED_RATE),
+            fast as f64 / self.rate
+                + slow as f64 / self.rate.min(THROTTLED_BYTES_PER_SECOND as f64),
         )
     }
 }

@@ -1,9 +1,10 @@
 //! The table and the JSON lines.
 
+use lambda_stream::limits::{FULL_SPEED_BYTES, THROTTLED_BYTES_PER_SECOND};
 use lambda_stream_testkit::data::megabytes;
 
 use crate::cli::Cli;
-use crate::pacing::{LAMBDA_FULL_SPEED_BYTES, LAMBDA_THROTTLED_RATE, SOURCE_CHUNKS};
+use crate::pacing::SOURCE_CHUNKS;
 use crate::run::{BUFFERED_LIMIT, Row};
 
 /// One JSON object: `part` (`simulated`), `size_bytes`, `mode`, `ttfb_ms`, `total_ms`,
@@ -84,8 +85,8 @@ pub fn print_header(cli: &Cli) {
     println!(
         "client:  {} MB/s; Lambda's streaming rule (first {} MB at full speed, then {} MB/s): {}",
         cli.client_mbps,
-        LAMBDA_FULL_SPEED_BYTES / 1_000_000,
-        LAMBDA_THROTTLED_RATE / 1e6,
+        FULL_SPEED_BYTES / 1_000_000,
+        THROTTLED_BYTES_PER_SECOND / 1_000_000,
         if cli.lambda_rate { "on" } else { "off" }
     );
     println!(

@@ -20,8 +20,7 @@ use tokio::time::Instant;
 
 use crate::pacing::{ClientPace, PacedSource, Received, consume};
 
-/// The most a buffered Lambda response may carry: 6 MiB of JSON, base64 body included.
-pub const BUFFERED_LIMIT: u64 = 6 * 1024 * 1024;
+pub use lambda_stream::limits::MAX_BUFFERED_RESPONSE_BYTES as BUFFERED_LIMIT;
 
 /// How the response is sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

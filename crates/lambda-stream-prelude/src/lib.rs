@@ -14,6 +14,7 @@ mod error;
 mod header;
 mod header_case;
 mod json;
+pub mod limits;
 mod prelude;
 mod received;
 
@@ -50,4 +51,4 @@ pub const CONTENT_TYPE: &str = "application/vnd.awslambda.http-integration-respo
 /// let e = MetadataPrelude::builder().header("X-Big", "x".repeat(MAX_PRELUDE_LEN)).build().unwrap_err();
 /// assert!(matches!(e, PreludeError::TooLarge { limit: MAX_PRELUDE_LEN, .. }));
 /// ```
-pub const MAX_PRELUDE_LEN: usize = 16 * 1024;
+pub use limits::MAX_PRELUDE_LEN;

@@ -14,9 +14,11 @@ use crate::answer;
 use crate::conditional::{Evaluation, Validators, http_date};
 use crate::error::{Failure, GetError, GetErrorKind, classify};
 use crate::identity::ObjectIdentity;
+use crate::keys::dot_segment;
 use crate::metadata::{MetadataError, MetadataOptions, response_parts};
 use crate::range::{ByteRange, ContentRange};
-use crate::request::{ObjectRequest, RequestError, dot_segment};
+use crate::request::ObjectRequest;
+use crate::request_error::RequestError;
 use crate::response::ObjectResponse;
 use lambda_stream_s3::BodyStream;
 

@@ -7,7 +7,8 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
-// - `request`: [`ObjectRequest`] and [`KeyPolicy`], from an HTTP request.
+// - `request`: [`ObjectRequest`], from an HTTP request.
+// - `keys`: [`KeyPolicy`], the keys a path may name.
 // - `range`: `Range` and `Content-Range`.
 // - `conditional`: [`Conditions`], evaluated here per RFC 9110.
 // - `get`: [`get_object`], which fetches and answers.
@@ -18,20 +19,25 @@
 // - `resume`: [`ResumableBody`].
 mod answer;
 mod conditional;
+mod entity_tag;
 mod error;
 mod get;
 mod identity;
+mod keys;
 mod metadata;
 mod range;
 mod request;
+mod request_error;
 mod response;
 mod resume;
 
 pub use conditional::{Conditions, Evaluation, Validators};
 pub use error::{GetError, GetErrorKind};
 pub use get::get_object;
+pub use keys::KeyPolicy;
 pub use metadata::{MetadataError, MetadataOptions, response_parts};
 pub use range::{ByteRange, ContentRange, RangeHeader, ResolvedRange, Unsatisfiable};
-pub use request::{KeyPolicy, MAX_KEY_LEN, ObjectRequest, RequestError};
+pub use request::ObjectRequest;
+pub use request_error::{MAX_KEY_LEN, RequestError};
 pub use response::ObjectResponse;
 pub use resume::{ResumableBody, ResumePolicy};

@@ -1,12 +1,12 @@
 //! `ObjectRequest`: what to fetch, and the HTTP request it comes from.
 
-use std::fmt;
-
 use aws_smithy_types::date_time::DateTime;
-use http::{HeaderMap, Method, StatusCode};
+use http::{HeaderMap, Method};
 
 use crate::conditional::Conditions;
+use crate::keys::KeyPolicy;
 use crate::range::{ByteRange, RangeHeader};
+use crate::request_error::RequestError;
 
 /// What to fetch: an object, an optional byte range, conditions, and the method (`GET`, or
 /// `HEAD` for the headers alone).
@@ -257,203 +257,6 @@ impl ObjectRequest {
     }
 }
 
-/// Which object keys requests may name.
-///
-/// Every policy refuses a key with a `.` or `..` segment once percent-decoded (segments
-/// split at `/`, and at `\`, which some servers read as `/`): an S3-compatible server, or
-/// a proxy in front of it, that resolves dot segments in the request path would read
-/// `../other-bucket/key` from another bucket. Empty segments (`a//b`) are legal S3 keys and
-/// are served.
-///
-/// [`new`](Self::new) serves every other key; [`prefix`](Self::prefix) and
-/// [`key`](Self::key) restrict it to keys under the given prefixes or equal to the given
-/// keys (any of them). A prefix is matched as text: `public/` serves `public/a.txt`, not
-/// `public-2/a.txt`, where `public` would serve both.
-///
-/// ```
-/// use lambda_stream_s3_objects::{KeyPolicy, RequestError};
-///
-/// let any = KeyPolicy::new();
-/// assert_eq!(any.key_from_path("/a%20b//c.txt")?, "a b//c.txt");
-/// assert_eq!(any.key_from_path("/..%2Fsecret%2Fs.txt").unwrap_err().status(), 400);
-/// assert_eq!(any.key_from_path("/a/./b").unwrap_err().status(), 400);
-///
-/// let public = KeyPolicy::new().prefix("public/").key("index.html");
-/// assert!(public.allows("public/css/site.css") && public.allows("index.html"));
-/// assert!(!public.allows("public-2/x") && !public.allows("secrets.txt"));
-/// assert_eq!(public.key_from_path("/secrets.txt").unwrap_err(), RequestError::KeyNotServed("secrets.txt".into()));
-/// # Ok::<(), RequestError>(())
-/// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct KeyPolicy {
-    prefixes: Vec<String>,
-    keys: Vec<String>,
-}
-
-impl KeyPolicy {
-    /// Every key without a `.` or `..` segment.
-    pub fn new() -> Self {
-        KeyPolicy::default()
-    }
-
-    /// Serves keys under `prefix` (and what else was allowed).
-    #[must_use]
-    pub fn prefix(mut self, prefix: impl Into<String>) -> Self {
-        self.prefixes.push(prefix.into());
-        self
-    }
-
-    /// Serves the key `key` (and what else was allowed).
-    #[must_use]
-    pub fn key(mut self, key: impl Into<String>) -> Self {
-        self.keys.push(key.into());
-        self
-    }
-
-    /// Whether `key` may be served: no dot segment, and allowed by the prefixes and keys
-    /// if any were given.
-    pub fn allows(&self, key: &str) -> bool {
-        dot_segment(key).is_none() && self.admits(key)
-    }
-
-    fn admits(&self, key: &str) -> bool {
-        (self.prefixes.is_empty() && self.keys.is_empty())
-            || self.prefixes.iter().any(|p| key.starts_with(p.as_str()))
-            || self.keys.iter().any(|k| k == key)
-    }
-
-    /// The key a request path names: without its leading `/`, percent-decoded once.
-    ///
-    /// # Errors
-    ///
-    /// A [`RequestError`]: `400` for an empty key, one that is not UTF-8 once decoded, one
-    /// with a `.` or `..` segment, or one longer than [`MAX_KEY_LEN`]; `403` for one this
-    /// policy does not serve.
-    pub fn key_from_path(&self, path: &str) -> Result<String, RequestError> {
-        let raw = path.strip_prefix('/').unwrap_or(path);
-        if raw.is_empty() {
-            return Err(RequestError::EmptyKey);
-        }
-        let key = percent_encoding::percent_decode_str(raw)
-            .decode_utf8()
-            .map_err(|_| RequestError::KeyNotUtf8(raw.to_owned()))?;
-        if key.len() > MAX_KEY_LEN {
-            return Err(RequestError::KeyTooLong { len: key.len() });
-        }
-        if dot_segment(&key).is_some() {
-            return Err(RequestError::DotSegment(key.into_owned()));
-        }
-        if !self.admits(&key) {
-            return Err(RequestError::KeyNotServed(key.into_owned()));
-        }
-        Ok(key.into_owned())
-    }
-}
-
-/// The first `.` or `..` segment of `key`, split at `/` and `\`.
-pub(crate) fn dot_segment(key: &str) -> Option<&str> {
-    key.split(['/', '\\']).find(|s| *s == "." || *s == "..")
-}
-
-/// The longest key S3 accepts, in bytes of UTF-8. Part of the S3 contract.
-///
-/// ```
-/// use lambda_stream_s3_objects::{MAX_KEY_LEN, ObjectRequest, RequestError};
-///
-/// let path = format!("/{}", "k".repeat(MAX_KEY_LEN + 1));
-/// let request = http::Request::get(path).body(())?;
-/// let e = ObjectRequest::from_http("b", &request).unwrap_err();
-/// assert_eq!(e, RequestError::KeyTooLong { len: MAX_KEY_LEN + 1 });
-/// assert_eq!(e.status(), 400);
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-pub const MAX_KEY_LEN: usize = 1024;
-
-/// An HTTP request that asks for no object this crate can serve.
-///
-/// ```
-/// use lambda_stream_s3_objects::{ObjectRequest, RequestError};
-///
-/// let e = ObjectRequest::from_http("b", &http::Request::get("/").body(())?).unwrap_err();
-/// assert_eq!(e, RequestError::EmptyKey);
-/// assert_eq!((e.status(), e.allow()), (http::StatusCode::BAD_REQUEST, None));
-/// let e = ObjectRequest::from_http("b", &http::Request::get("/%ff").body(())?).unwrap_err();
-/// assert_eq!(e, RequestError::KeyNotUtf8("%ff".into()));
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum RequestError {
-    /// A method other than `GET` and `HEAD`: `405`, with `Allow: GET, HEAD`.
-    MethodNotAllowed(Method),
-    /// The path names no key: `400`.
-    EmptyKey,
-    /// The path, percent-decoded, is not UTF-8: `400`.
-    KeyNotUtf8(String),
-    /// The key is longer than [`MAX_KEY_LEN`]: `400`.
-    KeyTooLong {
-        /// Its length in bytes.
-        len: usize,
-    },
-    /// The key, percent-decoded, has a `.` or `..` segment: `400` (see [`KeyPolicy`]).
-    DotSegment(String),
-    /// The [`KeyPolicy`] does not serve the key: `403`.
-    KeyNotServed(String),
-}
-
-impl RequestError {
-    /// The status to answer with.
-    pub fn status(&self) -> StatusCode {
-        match self {
-            RequestError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
-            RequestError::EmptyKey
-            | RequestError::KeyNotUtf8(_)
-            | RequestError::KeyTooLong { .. }
-            | RequestError::DotSegment(_) => StatusCode::BAD_REQUEST,
-            RequestError::KeyNotServed(_) => StatusCode::FORBIDDEN,
-        }
-    }
-
-    /// The `Allow` header to answer a `405` with.
-    pub fn allow(&self) -> Option<&'static str> {
-        match self {
-            RequestError::MethodNotAllowed(_) => Some("GET, HEAD"),
-            _ => None,
-        }
-    }
-}
-
-impl fmt::Display for RequestError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            RequestError::MethodNotAllowed(m) => {
-                write!(f, "method {m} not allowed: expected GET or HEAD")
-            }
-            RequestError::EmptyKey => f.write_str("no object key: expected a path /<key>"),
-            RequestError::KeyNotUtf8(raw) => {
-                write!(f, "object key {raw:?}: expected UTF-8 once percent-decoded")
-            }
-            RequestError::KeyTooLong { len } => write!(
-                f,
-                "object key of {len} bytes: expected at most {MAX_KEY_LEN}, as S3 allows"
-            ),
-            RequestError::DotSegment(key) => write!(
-                f,
-                "object key {key:?}: expected no `.` or `..` segment, which a server could \
-                 resolve to another key or bucket"
-            ),
-            RequestError::KeyNotServed(key) => {
-                write!(
-                    f,
-                    "object key {key:?}: not among the keys this function serves"
-                )
-            }
-        }
-    }
-}
-
-impl std::error::Error for RequestError {}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -482,35 +285,6 @@ mod tests {
     }
 
     #[test]
-    fn dot_segments_are_refused_after_decoding_and_empty_segments_are_served() {
-        for path in [
-            "/..%2Fsecret%2Fs.txt",
-            "/a/../obj",
-            "/a/./obj",
-            "/.",
-            "/..",
-            "/a/..",
-            "/%2E%2E/x",
-            "/.%2e/x",
-            "/a%5C..%5Cb",
-            "/..\\x",
-        ] {
-            let e = key(path).unwrap_err();
-            assert!(matches!(e, RequestError::DotSegment(_)), "{path}: {e:?}");
-            assert_eq!(e.status(), 400);
-        }
-        for (path, served) in [
-            ("/a//b", "a//b"),
-            ("/a/.../b", "a/.../b"),
-            ("/.hidden", ".hidden"),
-            ("/a../b", "a../b"),
-            ("/%2Fetc", "/etc"),
-        ] {
-            assert_eq!(key(path).unwrap(), served, "{path}");
-        }
-    }
-
-    #[test]
     fn head_is_served_and_other_methods_are_refused() {
         let head = http::Request::head("/k").body(()).unwrap();
         assert_eq!(
@@ -526,7 +300,7 @@ mod tests {
             let e = ObjectRequest::from_http("b", &request).unwrap_err();
             assert_eq!(
                 (e.status(), e.allow()),
-                (StatusCode::METHOD_NOT_ALLOWED, Some("GET, HEAD"))
+                (http::StatusCode::METHOD_NOT_ALLOWED, Some("GET, HEAD"))
             );
         }
     }

@@ -1,6 +1,8 @@
 //! Peak heap and allocation counts, through the `allocation-counter` crate.
 //!
-//! Linking this crate installs that crate's counting global allocator. Counts are kept per
+//! With feature `heap`, linking this crate installs that crate's counting global
+//! allocator (and only then: a binary that links the test kit without it, such as a fuzz
+//! target, keeps the system allocator). Counts are kept per
 //! thread: [`measure`] sees the allocations made by the calling thread while the closure
 //! runs, which is exact for code driven on a current-thread runtime and unaffected by tests
 //! running in parallel on other threads.
@@ -48,34 +50,6 @@ pub fn measure<R>(f: impl FnOnce() -> R) -> (R, HeapStats) {
         // `allocation_counter::measure` calls the closure exactly once before returning.
         None => unreachable!("measure ran the closure"),
     }
-}
-
-/// Fixed heap of a streamed response besides the bytes it holds: the prefetch queue's
-/// entries, the `ByteStream` and `ResponseStream` states, the prelude frames and the
-/// runtime's task bookkeeping (634 bytes measured with chunks in the band, where nothing
-/// else is held).
-pub const STREAMED_OVERHEAD: u64 = 16 * 1024;
-
-/// The most heap a streamed response (prefetch, then rechunk) holds at once, for source
-/// chunks of at most `largest` bytes and a client with one frame in flight:
-///
-/// `window - 1 + largest` queued by the prefetch (the chunk handed on to be cut included),
-/// `largest` kept alive by the frame the client still holds, `2 * min(2 * min_frame,
-/// max_frame)` for the rechunk buffers, plus [`STREAMED_OVERHEAD`].
-///
-/// ```
-/// let kib = 1024;
-/// let bound = lambda_stream_testkit::heap::streamed_peak_bound(64 * kib, 64 * kib, 256 * kib, 600 * kib);
-/// assert_eq!(bound, 1_572_863);
-/// ```
-pub fn streamed_peak_bound(
-    window: usize,
-    min_frame: usize,
-    max_frame: usize,
-    largest: usize,
-) -> u64 {
-    let rechunk = 2 * (2 * min_frame).min(max_frame);
-    (window.saturating_sub(1) + 2 * largest + rechunk) as u64 + STREAMED_OVERHEAD
 }
 
 /// Runs `f` without counting its allocations (setup inside a measured region).

@@ -4,8 +4,8 @@
 //! - [`Script`] / [`ScriptedSource`]: a byte source that yields given chunk sizes, returns
 //!   `Pending` between chunks, and fails or ends early at a chosen byte, with a [`Probe`] that
 //!   tells whether it was polled after its end and whether it was dropped.
-//! - [`heap::measure`]: peak heap bytes and allocations of a piece of code (this crate
-//!   installs a counting global allocator).
+//! - `heap` (feature `heap`): peak heap bytes and allocations of a piece of code (the
+//!   feature installs a counting global allocator).
 //! - [`data`]: deterministic object contents and the reference sizes.
 //! - [`errors`]: error chains, and a check that each error says its own thing once.
 //! - `paced` (feature `paced`): a source paced like a network response, as S3 sends.
@@ -15,6 +15,7 @@
 
 pub mod data;
 pub mod errors;
+#[cfg(feature = "heap")]
 pub mod heap;
 #[cfg(feature = "paced")]
 pub mod paced;

@@ -12,7 +12,14 @@ use lambda_stream_prelude::Dialect;
 /// assert_eq!(ResponseConfig::default().max_bytes(), DEFAULT_MAX_RESPONSE_BYTES);
 /// assert_eq!(DEFAULT_MAX_RESPONSE_BYTES, 209_715_200);
 /// ```
-pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 200 * 1024 * 1024;
+pub const DEFAULT_MAX_RESPONSE_BYTES: u64 =
+    lambda_stream_prelude::limits::MAX_STREAMED_RESPONSE_BYTES;
+
+/// The fixed heap of a streamed response besides the bytes it holds: the read-ahead
+/// queue's entries, the stream states and the prelude frames (634 bytes were measured with
+/// chunks in the band, where nothing else is held). Part of
+/// [`ResponseConfig::peak_heap_bound`]; not part of the contract.
+pub const RESPONSE_OVERHEAD_BYTES: u64 = 16 * 1024;
 
 /// How a [`ResponseStream`](crate::ResponseStream) frames and bounds its output.
 ///
@@ -99,5 +106,27 @@ impl ResponseConfig {
     /// The budget in bytes.
     pub fn max_bytes(&self) -> u64 {
         self.max_bytes
+    }
+
+    /// The most heap a [`ResponseStream`](crate::ResponseStream) with this configuration
+    /// holds at once, whatever the body's size, for source chunks of at most
+    /// `largest_chunk` bytes and a consumer that holds one frame while it sends it:
+    ///
+    /// `window - 1 + largest_chunk` queued by the read-ahead (the chunk handed on to be cut
+    /// included), `largest_chunk` kept alive by the frame in flight,
+    /// `2 * min(2 * min_frame, max_frame)` for the rechunking buffers, and
+    /// [`RESPONSE_OVERHEAD_BYTES`]. The memory tests and the pipeline benchmark hold the
+    /// measured peak to it.
+    ///
+    /// ```
+    /// use lambda_stream::ResponseConfig;
+    ///
+    /// // The defaults (64 KiB window, 64 to 256 KiB frames) with 600 KiB S3 chunks.
+    /// assert_eq!(ResponseConfig::default().peak_heap_bound(600 * 1024), 1_572_863);
+    /// ```
+    pub fn peak_heap_bound(&self, largest_chunk: usize) -> u64 {
+        let rechunk = 2 * (2 * self.rechunk.min()).min(self.rechunk.max());
+        (self.window.saturating_sub(1) + 2 * largest_chunk + rechunk) as u64
+            + RESPONSE_OVERHEAD_BYTES
     }
 }

@@ -14,7 +14,7 @@ mod response_stream;
 mod stats;
 
 pub use body::{ResponseBody, response};
-pub use config::{DEFAULT_MAX_RESPONSE_BYTES, ResponseConfig};
+pub use config::{DEFAULT_MAX_RESPONSE_BYTES, RESPONSE_OVERHEAD_BYTES, ResponseConfig};
 pub use error::{
     ERROR_BODY_TRAILER, ERROR_TYPE_TRAILER, NamedError, ResponseTooLarge, StreamError,
 };
@@ -32,6 +32,7 @@ pub use lambda_stream_s3 as s3;
 #[doc(inline)]
 pub use lambda_stream_s3_objects as objects;
 
+pub use lambda_stream_prelude::limits;
 pub use lambda_stream_prelude::{
     CONTENT_TYPE, DELIMITER, Dialect, HopByHopPolicy, MetadataPrelude, PreludeError,
 };

@@ -9,7 +9,6 @@ use std::sync::OnceLock;
 
 use bytes::Bytes;
 use futures_util::StreamExt;
-use lambda_stream::chunk::{DEFAULT_MAX_FRAME, DEFAULT_MIN_FRAME, DEFAULT_WINDOW};
 use lambda_stream::s3::byte_stream_from_stream;
 use lambda_stream::{MetadataPrelude, ResponseConfig, ResponseStream};
 use lambda_stream_testkit::Script;
@@ -39,14 +38,9 @@ const NETWORK_CHUNKS: [usize; 7] = [
 /// Chunks as large S3 reads come: all within the default band (64 to 256 KiB).
 const IN_BAND_CHUNKS: [usize; 4] = [64 * 1024, 128 * 1024, 256 * 1024, 100_000];
 
-/// See [`heap::streamed_peak_bound`] for the formula.
+/// See [`ResponseConfig::peak_heap_bound`] for the formula.
 fn bound(largest: usize) -> u64 {
-    heap::streamed_peak_bound(
-        DEFAULT_WINDOW,
-        DEFAULT_MIN_FRAME,
-        DEFAULT_MAX_FRAME,
-        largest,
-    )
+    ResponseConfig::default().peak_heap_bound(largest)
 }
 
 fn object() -> &'static Bytes {
@@ -166,7 +160,7 @@ fn chunks_in_the_band_are_never_copied_and_allocate_no_body() {
         assert_eq!(served.copied_frames, 0, "{size} bytes: frames copied");
         // No allocation carries body bytes: everything allocated is bookkeeping.
         assert!(
-            served.heap.peak_bytes <= heap::STREAMED_OVERHEAD,
+            served.heap.peak_bytes <= lambda_stream::RESPONSE_OVERHEAD_BYTES,
             "{size} bytes: peak {} B with nothing to buffer",
             served.heap.peak_bytes
         );

@@ -3,6 +3,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use super::error::{FixtureError, FixtureErrorKind};
+
 /// Builds example `name` of the package whose manifest directory is `package_dir` (in the
 /// caller's own profile and target directory, with `features`), and returns its
 /// executable.
@@ -14,7 +16,7 @@ use std::process::Command;
 /// # Errors
 ///
 /// What cargo said, if the build failed or named no executable.
-pub fn example(package_dir: &Path, name: &str, features: &[&str]) -> Result<PathBuf, String> {
+pub fn example(package_dir: &Path, name: &str, features: &[&str]) -> Result<PathBuf, FixtureError> {
     let profile = if cfg!(debug_assertions) {
         "dev"
     } else {
@@ -29,7 +31,7 @@ pub fn example(package_dir: &Path, name: &str, features: &[&str]) -> Result<Path
 /// # Errors
 ///
 /// As [`example`].
-pub fn release_binary(package_dir: &Path, name: &str) -> Result<PathBuf, String> {
+pub fn release_binary(package_dir: &Path, name: &str) -> Result<PathBuf, FixtureError> {
     target(package_dir, "--bin", name, &[], "release")
 }
 
@@ -39,7 +41,7 @@ fn target(
     name: &str,
     features: &[&str],
     profile: &str,
-) -> Result<PathBuf, String> {
+) -> Result<PathBuf, FixtureError> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut command = Command::new(cargo);
     command.current_dir(package_dir).args([
@@ -53,14 +55,20 @@ fn target(
     if !features.is_empty() {
         command.arg("--features").arg(features.join(","));
     }
-    let output = command
-        .output()
-        .map_err(|e| format!("cannot run cargo to build {name}: {e}"))?;
+    let output = command.output().map_err(|e| {
+        FixtureError::new(
+            FixtureErrorKind::Missing,
+            format!("cannot run cargo to build {name}: {e}"),
+        )
+    })?;
     let stdout = String::from_utf8_lossy(&output.stdout);
     if !output.status.success() {
-        return Err(format!(
-            "building {name} failed:\n{}",
-            String::from_utf8_lossy(&output.stderr)
+        return Err(FixtureError::new(
+            FixtureErrorKind::Build,
+            format!(
+                "building {name} failed:\n{}",
+                String::from_utf8_lossy(&output.stderr)
+            ),
         ));
     }
     // The compiler-artifact message of the target names its executable.
@@ -73,5 +81,10 @@ fn target(
             let end = l[start..].find('"')?;
             Some(PathBuf::from(&l[start..start + end]))
         })
-        .ok_or_else(|| format!("cargo built {name} but named no executable"))
+        .ok_or_else(|| {
+            FixtureError::new(
+                FixtureErrorKind::Build,
+                format!("cargo built {name} but named no executable"),
+            )
+        })
 }

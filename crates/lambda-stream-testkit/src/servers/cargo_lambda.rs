@@ -1,5 +1,6 @@
 //! `cargo lambda watch` (PyPI `cargo-lambda`) serving a function binary on a function URL.
 
+use super::error::{FixtureError, FixtureErrorKind};
 use std::ffi::OsString;
 use std::net::{Ipv4Addr, SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
@@ -32,16 +33,24 @@ impl CargoLambda {
         project: &Path,
         function: &Path,
         env: &[(&str, String)],
-    ) -> Result<CargoLambda, String> {
+    ) -> Result<CargoLambda, FixtureError> {
         if !function.exists() {
-            return Err(format!(
-                "no function binary at {}: build it first (`cargo test` builds the examples)",
-                function.display()
+            return Err(FixtureError::new(
+                FixtureErrorKind::Missing,
+                format!(
+                    "no function binary at {}: build it first (`cargo test` builds the examples)",
+                    function.display()
+                ),
             ));
         }
         let exe =
             std::env::var_os("CARGO_LAMBDA").unwrap_or_else(|| OsString::from("cargo-lambda"));
-        let port = super::free_port().map_err(|e| format!("no free port on 127.0.0.1: {e}"))?;
+        let port = super::free_port().map_err(|e| {
+            FixtureError::new(
+                FixtureErrorKind::Io,
+                format!("no free port on 127.0.0.1: {e}"),
+            )
+        })?;
         let logs = [
             std::env::temp_dir().join(format!("lambda-stream-cargo-lambda-{port}.log")),
             std::env::temp_dir().join(format!("lambda-stream-function-{port}.log")),
@@ -54,7 +63,7 @@ impl CargoLambda {
             .stdout(out)
             .stderr(err)
             .spawn()
-            .map_err(|e| format!("cannot run {exe:?} ({e}): install it with `pip install cargo-lambda`, or run scripts/test"))?;
+            .map_err(|e| FixtureError::new(FixtureErrorKind::Missing, format!("cannot run {exe:?} ({e}): install it with `pip install cargo-lambda`, or run scripts/test")))?;
         let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
         let mut this = CargoLambda {
             emulator,
@@ -77,18 +86,23 @@ impl CargoLambda {
             .stdout(out)
             .stderr(err)
             .spawn()
-            .map_err(|e| format!("cannot start {}: {e}", function.display()))?;
+            .map_err(|e| {
+                FixtureError::new(
+                    FixtureErrorKind::Start,
+                    format!("cannot start {}: {e}", function.display()),
+                )
+            })?;
         this.function = Some(function);
         Ok(this)
     }
 
-    fn wait_listening(&mut self, limit: Duration) -> Result<(), String> {
+    fn wait_listening(&mut self, limit: Duration) -> Result<(), FixtureError> {
         let start = Instant::now();
         while start.elapsed() < limit {
             if let Ok(Some(status)) = self.emulator.try_wait() {
-                return Err(format!(
-                    "cargo lambda watch exited with {status}: {}",
-                    self.logs().0
+                return Err(FixtureError::new(
+                    FixtureErrorKind::Start,
+                    format!("cargo lambda watch exited with {status}: {}", self.logs().0),
                 ));
             }
             if TcpStream::connect_timeout(&self.addr, Duration::from_millis(200)).is_ok() {
@@ -96,10 +110,13 @@ impl CargoLambda {
             }
             std::thread::sleep(Duration::from_millis(50));
         }
-        Err(format!(
-            "cargo lambda watch did not listen on {} within {limit:?}: {}",
-            self.addr,
-            self.logs().0
+        Err(FixtureError::new(
+            FixtureErrorKind::Start,
+            format!(
+                "cargo lambda watch did not listen on {} within {limit:?}: {}",
+                self.addr,
+                self.logs().0
+            ),
         ))
     }
 
@@ -125,9 +142,12 @@ impl CargoLambda {
 }
 
 /// Stdout and stderr of a child, both into the file at `path`.
-fn log_to(path: &Path) -> Result<(Stdio, Stdio), String> {
-    let file = std::fs::File::create(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let err = file.try_clone().map_err(|e| e.to_string())?;
+fn log_to(path: &Path) -> Result<(Stdio, Stdio), FixtureError> {
+    let io = |e: std::io::Error| {
+        FixtureError::new(FixtureErrorKind::Io, format!("{}: {e}", path.display()))
+    };
+    let file = std::fs::File::create(path).map_err(io)?;
+    let err = file.try_clone().map_err(io)?;
     Ok((file.into(), err.into()))
 }
 

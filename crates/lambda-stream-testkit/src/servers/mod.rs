@@ -5,6 +5,7 @@
 pub mod build;
 #[cfg(feature = "fixtures")]
 mod cargo_lambda;
+mod error;
 pub mod http;
 #[cfg(feature = "local-lambda")]
 pub mod local_lambda;
@@ -19,6 +20,7 @@ mod s3;
 
 #[cfg(feature = "fixtures")]
 pub use cargo_lambda::CargoLambda;
+pub use error::{FixtureError, FixtureErrorKind};
 #[cfg(feature = "local-lambda")]
 pub use local_lambda::LocalLambda;
 #[cfg(feature = "fixtures")]

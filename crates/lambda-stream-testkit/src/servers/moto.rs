@@ -1,5 +1,6 @@
 //! `moto_server`, a real S3-compatible server (PyPI `moto[server]`).
 
+use super::error::{FixtureError, FixtureErrorKind};
 use std::io::{Read, Write};
 use std::net::{Ipv4Addr, SocketAddr, TcpStream};
 use std::path::PathBuf;
@@ -24,16 +25,23 @@ impl Moto {
     /// # Errors
     ///
     /// A message saying what is missing or what the server printed, if it does not start.
-    pub fn start() -> Result<Moto, String> {
+    pub fn start() -> Result<Moto, FixtureError> {
         let exe = std::env::var_os("MOTO_SERVER").unwrap_or_else(|| "moto_server".into());
-        let mut last = String::new();
+        let mut last = None;
         // A free port can be taken between the check and the server's bind: try a few.
         for _ in 0..3 {
-            let port = super::free_port().map_err(|e| format!("no free port on 127.0.0.1: {e}"))?;
+            let port = super::free_port().map_err(|e| {
+                FixtureError::new(
+                    FixtureErrorKind::Io,
+                    format!("no free port on 127.0.0.1: {e}"),
+                )
+            })?;
             let log = std::env::temp_dir().join(format!("lambda-stream-moto-{port}.log"));
-            let file =
-                std::fs::File::create(&log).map_err(|e| format!("{}: {e}", log.display()))?;
-            let err = file.try_clone().map_err(|e| e.to_string())?;
+            let io = |e: std::io::Error| {
+                FixtureError::new(FixtureErrorKind::Io, format!("{}: {e}", log.display()))
+            };
+            let file = std::fs::File::create(&log).map_err(io)?;
+            let err = file.try_clone().map_err(io)?;
             let child = Command::new(&exe)
                 .args(["-H", "127.0.0.1", "-p", &port.to_string()])
                 .stdin(Stdio::null())
@@ -41,9 +49,11 @@ impl Moto {
                 .stderr(err)
                 .spawn()
                 .map_err(|e| {
-                    format!(
-                        "cannot run {:?} ({e}): install it with `pip install 'moto[server]'`, or run scripts/test",
-                        exe
+                    FixtureError::new(FixtureErrorKind::Missing,
+                        format!(
+                            "cannot run {:?} ({e}): install it with `pip install 'moto[server]'`, or run scripts/test",
+                            exe
+                        ),
                     )
                 })?;
             let mut moto = Moto {
@@ -53,10 +63,12 @@ impl Moto {
             };
             match moto.wait_ready(Duration::from_secs(60)) {
                 Ok(()) => return Ok(moto),
-                Err(e) => last = e,
+                Err(e) => last = Some(e),
             }
         }
-        Err(last)
+        Err(last.unwrap_or_else(|| {
+            FixtureError::new(FixtureErrorKind::Start, "moto_server did not start")
+        }))
     }
 
     /// [`start`](Self::start) from async code: it waits for the server on a blocking
@@ -65,20 +77,25 @@ impl Moto {
     /// # Errors
     ///
     /// As [`start`](Self::start).
-    pub async fn start_async() -> Result<Moto, String> {
+    pub async fn start_async() -> Result<Moto, FixtureError> {
         tokio::task::spawn_blocking(Moto::start)
             .await
-            .map_err(|e| format!("starting moto_server: {e}"))?
+            .map_err(|e| {
+                FixtureError::new(FixtureErrorKind::Io, format!("starting moto_server: {e}"))
+            })?
     }
 
-    fn wait_ready(&mut self, limit: Duration) -> Result<(), String> {
+    fn wait_ready(&mut self, limit: Duration) -> Result<(), FixtureError> {
         let start = Instant::now();
         while start.elapsed() < limit {
             if let Ok(Some(status)) = self.child.try_wait() {
                 let log = std::fs::read_to_string(&self.log).unwrap_or_default();
-                return Err(format!(
-                    "moto_server exited with {status} before answering: {}",
-                    log.trim()
+                return Err(FixtureError::new(
+                    FixtureErrorKind::Start,
+                    format!(
+                        "moto_server exited with {status} before answering: {}",
+                        log.trim()
+                    ),
                 ));
             }
             if self.answers() {
@@ -86,10 +103,13 @@ impl Moto {
             }
             std::thread::sleep(Duration::from_millis(50));
         }
-        Err(format!(
-            "moto_server did not answer on {} within {limit:?}; log: {}",
-            self.addr,
-            self.log.display()
+        Err(FixtureError::new(
+            FixtureErrorKind::Start,
+            format!(
+                "moto_server did not answer on {} within {limit:?}; log: {}",
+                self.addr,
+                self.log.display()
+            ),
         ))
     }
 

@@ -1,5 +1,6 @@
 //! The real `aws-sdk-s3` client, set up for a local S3-compatible server.
 
+use super::error::{FixtureError, FixtureErrorKind};
 use aws_sdk_s3::Client;
 use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region};
 
@@ -41,7 +42,7 @@ pub fn s3_env(endpoint: &str) -> Vec<(&'static str, String)> {
 /// # Errors
 ///
 /// Why the server did not start, or why the bucket could not be created.
-pub async fn moto_with_bucket(bucket: &str) -> Result<(Moto, Client), String> {
+pub async fn moto_with_bucket(bucket: &str) -> Result<(Moto, Client), FixtureError> {
     let moto = Moto::start_async().await?;
     let client = s3_client(&moto.endpoint());
     client
@@ -49,6 +50,11 @@ pub async fn moto_with_bucket(bucket: &str) -> Result<(Moto, Client), String> {
         .bucket(bucket)
         .send()
         .await
-        .map_err(|e| format!("creating bucket {bucket:?} in moto_server: {e:?}"))?;
+        .map_err(|e| {
+            FixtureError::new(
+                FixtureErrorKind::Setup,
+                format!("creating bucket {bucket:?} in moto_server: {e:?}"),
+            )
+        })?;
     Ok((moto, client))
 }

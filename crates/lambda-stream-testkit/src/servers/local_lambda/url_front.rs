@@ -1,0 +1,390 @@
+//! The function URL front, in `RESPONSE_STREAM` mode.
+
+use std::io;
+use std::sync::Arc;
+use std::time::Duration;
+
+use base64::Engine as _;
+use bytes::{Bytes, BytesMut};
+use http::StatusCode;
+use lambda_stream_prelude::limits;
+use lambda_stream_prelude::{CONTENT_TYPE, Decoded, PreludeDecoder};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::mpsc;
+
+use super::outcome::{
+    BUFFERED_LIMIT, INCOMPLETE_RESPONSE, Options, Record, TOO_LARGE, report, trailer_error,
+};
+use crate::servers::runtime_api::{Kind, RuntimeApi, Update, function_url_event};
+
+/// A function URL front, written on the socket itself (one request per connection), so
+/// that it can end a failed response as Lambda does: every byte the function sent, then the
+/// connection closed without the last chunk.
+pub(super) async fn url_front(
+    listener: TcpListener,
+    api: Arc<RuntimeApi>,
+    options: Options,
+    records: Arc<std::sync::Mutex<Vec<Record>>>,
+) {
+    let mut connections = tokio::task::JoinSet::new();
+    while let Ok((stream, _)) = listener.accept().await {
+        let (api, records) = (api.clone(), records.clone());
+        connections.spawn(async move {
+            let _ = function_url(&api, stream, options, &records).await;
+        });
+    }
+}
+
+/// The request line and headers of a request.
+async fn read_head(stream: &mut TcpStream) -> io::Result<(String, String, Vec<(String, String)>)> {
+    let mut raw = Vec::new();
+    let mut buf = [0u8; 4096];
+    let end = loop {
+        if let Some(end) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
+            break end;
+        }
+        if raw.len() > 64 * 1024 {
+            return Err(io::Error::other("request head over 64 KiB"));
+        }
+        let n = stream.read(&mut buf).await?;
+        if n == 0 {
+            return Err(io::Error::other(
+                "the connection closed in the request head",
+            ));
+        }
+        raw.extend_from_slice(&buf[..n]);
+    };
+    let head = String::from_utf8_lossy(&raw[..end]).into_owned();
+    let mut lines = head.split("\r\n");
+    let mut request_line = lines.next().unwrap_or_default().split(' ');
+    let method = request_line.next().unwrap_or("GET").to_owned();
+    let target = request_line.next().unwrap_or("/").to_owned();
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_owned()))
+        .collect();
+    Ok((method, target, headers))
+}
+
+async fn write_plain(stream: &mut TcpStream, status: StatusCode, text: &str) -> io::Result<()> {
+    let head = format!(
+        "HTTP/1.1 {} {}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{text}",
+        status.as_u16(),
+        status.canonical_reason().unwrap_or(""),
+        text.len()
+    );
+    stream.write_all(head.as_bytes()).await?;
+    stream.shutdown().await
+}
+
+fn status_line(status: u16) -> String {
+    let reason = StatusCode::from_u16(status)
+        .ok()
+        .and_then(|s| s.canonical_reason())
+        .unwrap_or("");
+    format!("HTTP/1.1 {status} {reason}\r\n")
+}
+
+/// Where the front reads the function's answer from: the invocation itself (the client's
+/// pace reaches the function), or a queue a task fills as fast as the function sends (as
+/// Lambda buffers).
+enum Source {
+    Direct(crate::servers::runtime_api::Invocation),
+    /// Each update with the moment it arrived from the function.
+    Buffered(mpsc::UnboundedReceiver<(Update, tokio::time::Instant)>),
+}
+
+impl Source {
+    fn new(mut invocation: crate::servers::runtime_api::Invocation, buffer: bool) -> Source {
+        if !buffer {
+            return Source::Direct(invocation);
+        }
+        let (tx, rx) = mpsc::unbounded_channel();
+        tokio::spawn(async move {
+            while let Some(update) = invocation.next().await {
+                if tx.send((update, tokio::time::Instant::now())).is_err() {
+                    return;
+                }
+            }
+        });
+        Source::Buffered(rx)
+    }
+
+    /// The next update, and when it arrived from the function.
+    async fn next(&mut self) -> Option<(Update, tokio::time::Instant)> {
+        match self {
+            Source::Direct(invocation) => invocation
+                .next()
+                .await
+                .map(|u| (u, tokio::time::Instant::now())),
+            Source::Buffered(rx) => rx.recv().await,
+        }
+    }
+}
+
+/// Lambda's pace for a streamed response: after the first 6 MB, at most 2 MB/s.
+struct Rate {
+    on: bool,
+    sent: u64,
+    started: Option<tokio::time::Instant>,
+}
+
+impl Rate {
+    const FREE: u64 = limits::FULL_SPEED_BYTES;
+    const PER_SECOND: f64 = limits::THROTTLED_BYTES_PER_SECOND as f64;
+
+    async fn pass(&mut self, len: u64) {
+        self.sent += len;
+        if !self.on || self.sent <= Rate::FREE {
+            return;
+        }
+        let started = *self.started.get_or_insert_with(tokio::time::Instant::now);
+        let due = Duration::from_secs_f64((self.sent - Rate::FREE) as f64 / Rate::PER_SECOND);
+        tokio::time::sleep_until(started + due).await;
+    }
+}
+
+/// A buffered response as the runtime posts it (API Gateway payload format 2.0:
+/// `statusCode`, `headers`, `cookies`, `body`, `isBase64Encoded`): its response head lines
+/// and its body.
+fn buffered_head_and_body(json: &[u8]) -> Option<(String, Bytes)> {
+    let value: serde_json::Value = serde_json::from_slice(json).ok()?;
+    let status = value
+        .get("statusCode")
+        .and_then(serde_json::Value::as_u64)
+        .unwrap_or(200);
+    let mut head = status_line(u16::try_from(status).ok()?);
+    if let Some(headers) = value.get("headers").and_then(serde_json::Value::as_object) {
+        for (name, v) in headers {
+            head.push_str(&format!("{name}: {}\r\n", v.as_str().unwrap_or_default()));
+        }
+    }
+    if let Some(cookies) = value.get("cookies").and_then(serde_json::Value::as_array) {
+        for cookie in cookies {
+            head.push_str(&format!(
+                "set-cookie: {}\r\n",
+                cookie.as_str().unwrap_or_default()
+            ));
+        }
+    }
+    let text = value
+        .get("body")
+        .and_then(serde_json::Value::as_str)
+        .unwrap_or_default();
+    let base64 = value
+        .get("isBase64Encoded")
+        .and_then(serde_json::Value::as_bool)
+        == Some(true);
+    let body = if base64 {
+        Bytes::from(
+            base64::engine::general_purpose::STANDARD
+                .decode(text)
+                .ok()?,
+        )
+    } else {
+        Bytes::from(text.to_owned())
+    };
+    Some((head, body))
+}
+
+fn chunk_of(data: &[u8]) -> Vec<u8> {
+    let mut out = format!("{:x}\r\n", data.len()).into_bytes();
+    out.extend_from_slice(data);
+    out.extend_from_slice(b"\r\n");
+    out
+}
+
+const BAD_GATEWAY: &str = "Internal Server Error";
+
+/// A function URL request: the function's prelude as the status and headers, its body as
+/// the chunked body, and a connection closed without the last chunk when it fails after
+/// its first byte; a buffered response as a whole one; a 502 for an error before the first
+/// byte or a buffered response over the limit.
+async fn function_url(
+    api: &RuntimeApi,
+    mut stream: TcpStream,
+    options: Options,
+    records: &std::sync::Mutex<Vec<Record>>,
+) -> io::Result<()> {
+    let (method, target, headers) = read_head(&mut stream).await?;
+    let pairs: Vec<(&str, &str)> = headers
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_str()))
+        .collect();
+    let invoked = tokio::time::Instant::now();
+    let mut record = Record {
+        path: target.clone(),
+        busy: Duration::ZERO,
+        body_bytes: 0,
+        error: None,
+    };
+    let finish = |mut record: Record| {
+        record.busy = invoked.elapsed();
+        records
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(record);
+    };
+    let mut invocation = api.invoke(function_url_event(&method, &target, &pairs));
+    let Some(Update::Started { kind, headers }) = invocation.next().await else {
+        record.error = Some((INCOMPLETE_RESPONSE.to_owned(), "no answer".to_owned()));
+        finish(record);
+        return write_plain(&mut stream, StatusCode::BAD_GATEWAY, BAD_GATEWAY).await;
+    };
+    let streamed = headers
+        .get("lambda-runtime-function-response-mode")
+        .is_some_and(|v| v.as_bytes() == b"streaming");
+    if kind == Kind::Error || !streamed {
+        // A whole request: an error report, or a buffered response.
+        let mut whole = BytesMut::new();
+        while let Some(update) = invocation.next().await {
+            match update {
+                Update::Data(data) => whole.extend_from_slice(&data),
+                Update::End { .. } => break,
+                _ => {}
+            }
+        }
+        if kind == Kind::Error {
+            let error_type = headers
+                .get("lambda-runtime-function-error-type")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("Unhandled");
+            record.error = Some(report(error_type, &String::from_utf8_lossy(&whole)));
+            finish(record);
+            return write_plain(&mut stream, StatusCode::BAD_GATEWAY, BAD_GATEWAY).await;
+        }
+        let outcome_body = whole.freeze();
+        let posted = outcome_body.len() as u64;
+        if posted > BUFFERED_LIMIT {
+            let message = format!("a buffered response of {posted} bytes, over {BUFFERED_LIMIT}");
+            record.error = Some((TOO_LARGE.to_owned(), message));
+            finish(record);
+            return write_plain(&mut stream, StatusCode::BAD_GATEWAY, BAD_GATEWAY).await;
+        }
+        let Some((head, body)) = buffered_head_and_body(&outcome_body) else {
+            let message = "not a buffered HTTP response".to_owned();
+            record.error = Some(("Runtime.InvalidResponse".to_owned(), message));
+            finish(record);
+            return write_plain(&mut stream, StatusCode::BAD_GATEWAY, BAD_GATEWAY).await;
+        };
+        record.body_bytes = body.len() as u64;
+        finish(record);
+        let head = format!(
+            "{head}content-length: {}\r\nconnection: close\r\n\r\n",
+            body.len()
+        );
+        stream.write_all(head.as_bytes()).await?;
+        stream.write_all(&body).await?;
+        return stream.shutdown().await;
+    }
+    let http = headers
+        .get(http::header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes() == CONTENT_TYPE.as_bytes());
+    let mut source = Source::new(invocation, options.buffer_responses);
+    let mut first = Bytes::new();
+    let mut head = String::new();
+    if http {
+        let mut decoder = PreludeDecoder::new();
+        loop {
+            let Some((Update::Data(data), _)) = source.next().await else {
+                record.error = Some((INCOMPLETE_RESPONSE.to_owned(), "no prelude".to_owned()));
+                finish(record);
+                return write_plain(&mut stream, StatusCode::BAD_GATEWAY, BAD_GATEWAY).await;
+            };
+            match decoder.decode(data) {
+                Ok(Decoded::NeedMore) => {}
+                Ok(Decoded::Prelude { prelude, body }) => {
+                    head.push_str(&status_line(prelude.status().as_u16()));
+                    for (name, value) in prelude.headers() {
+                        head.push_str(&format!("{name}: {value}\r\n"));
+                    }
+                    for cookie in prelude.cookies() {
+                        head.push_str(&format!("set-cookie: {cookie}\r\n"));
+                    }
+                    first = body;
+                    break;
+                }
+                Ok(Decoded::Body(_)) | Err(_) => {
+                    let message = "no valid prelude".to_owned();
+                    record.error = Some(("Runtime.InvalidPrelude".to_owned(), message));
+                    finish(record);
+                    return write_plain(&mut stream, StatusCode::BAD_GATEWAY, BAD_GATEWAY).await;
+                }
+            }
+        }
+    } else {
+        head.push_str("HTTP/1.1 200 OK\r\n");
+        if let Some(v) = headers
+            .get(http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+        {
+            head.push_str(&format!("content-type: {v}\r\n"));
+        }
+    }
+    head.push_str("transfer-encoding: chunked\r\nconnection: close\r\n\r\n");
+    stream.write_all(head.as_bytes()).await?;
+    let mut rate = Rate {
+        on: options.lambda_rate,
+        sent: 0,
+        started: None,
+    };
+    let mut pending = Some(first).filter(|f| !f.is_empty());
+    let mut error = None;
+    let mut ended = None;
+    let complete = loop {
+        let data = match pending.take() {
+            Some(data) => data,
+            None => match source.next().await {
+                Some((Update::Data(data), _)) => data,
+                Some((Update::Trailers(t), _)) => {
+                    error = trailer_error(&t);
+                    continue;
+                }
+                Some((Update::End { complete }, at)) => {
+                    ended = Some(at);
+                    break complete;
+                }
+                Some(_) => continue,
+                None => break false,
+            },
+        };
+        // Over the limit: cut there, and report it.
+        let room = options.streamed_limit.saturating_sub(record.body_bytes);
+        if data.len() as u64 > room {
+            let keep = data.slice(..usize::try_from(room).unwrap_or(usize::MAX));
+            if !keep.is_empty() {
+                rate.pass(keep.len() as u64).await;
+                stream.write_all(&chunk_of(&keep)).await?;
+            }
+            record.body_bytes += keep.len() as u64;
+            let message = format!("a streamed response over {} bytes", options.streamed_limit);
+            error = Some((TOO_LARGE.to_owned(), message));
+            break false;
+        }
+        rate.pass(data.len() as u64).await;
+        stream.write_all(&chunk_of(&data)).await?;
+        record.body_bytes += data.len() as u64;
+    };
+    let error = error.or_else(|| {
+        (!complete).then(|| {
+            let message = "the function's response broke off".to_owned();
+            (INCOMPLETE_RESPONSE.to_owned(), message)
+        })
+    });
+    let failed = error.is_some();
+    record.error = error;
+    // The function's busy time ends with its response request, not with the client.
+    record.busy = ended.unwrap_or_else(tokio::time::Instant::now) - invoked;
+    records
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .push(record);
+    if !failed {
+        stream.write_all(b"0\r\n\r\n").await?;
+    }
+    // Failed: every byte sent, then the end of the connection, without the last chunk, as
+    // Lambda ends the client's response.
+    stream.flush().await?;
+    stream.shutdown().await
+}
