@@ -17,6 +17,7 @@ use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 
 use crate::endpoint::Endpoint;
+use crate::wire::ApiBody;
 
 type BoxError = Box<dyn StdError + Send + Sync + 'static>;
 
@@ -31,21 +32,16 @@ pub(crate) const MIN_WRITE_BUFFER: usize = 8 * 1024;
 
 const USER_AGENT: &str = concat!("lambda-stream-runtime/", env!("CARGO_PKG_VERSION"));
 
-struct Conn<Bd>
-where
-    Bd: Body + 'static,
-{
-    sender: SendRequest<Bd>,
-    driver: Pin<Box<Connection<TokioIo<TcpStream>, Bd>>>,
+struct Conn {
+    sender: SendRequest<ApiBody>,
+    driver: Pin<Box<Connection<TokioIo<TcpStream>, ApiBody>>>,
 }
 
-/// A Runtime API connection for requests with bodies of type `Bd`, opened on first use
+/// A Runtime API connection for the runtime's requests (their bodies boxed at the edge, so
+/// that the client does not depend on the handler's body type), opened on first use
 /// and again after it breaks.
-pub(crate) struct Client<Bd>
-where
-    Bd: Body + 'static,
-{
-    conn: Option<Conn<Bd>>,
+pub(crate) struct Client {
+    conn: Option<Conn>,
     host: HeaderValue,
     write_buffer: usize,
 }
@@ -53,11 +49,7 @@ where
 /// The answer to a request: its head and whole body.
 pub(crate) type Answer = (http::response::Parts, Bytes);
 
-impl<Bd> Client<Bd>
-where
-    Bd: Body<Data = Bytes> + 'static,
-    Bd::Error: Into<BoxError>,
-{
+impl Client {
     pub(crate) fn new(endpoint: &Endpoint, write_buffer: usize) -> Result<Self, BoxError> {
         Ok(Client {
             conn: None,
@@ -69,7 +61,7 @@ where
     /// `Host`, then `User-Agent` (not on a streamed request: the Node.js runtime sends none
     /// there), `Connection: keep-alive` and, when the body's length is unknown,
     /// `Transfer-Encoding: chunked`, after the request's own headers.
-    fn finish(&self, request: &mut Request<Bd>) {
+    fn finish(&self, request: &mut Request<ApiBody>) {
         let streamed = request.body().size_hint().exact().is_none();
         let headers = request.headers_mut();
         headers.insert(header::HOST, self.host.clone());
@@ -90,7 +82,7 @@ where
     pub(crate) async fn send(
         &mut self,
         endpoint: &Endpoint,
-        mut request: Request<Bd>,
+        mut request: Request<ApiBody>,
     ) -> Result<Answer, BoxError> {
         self.finish(&mut request);
         let mut retried = false;
@@ -119,7 +111,7 @@ where
 
     /// The open connection, after checking that the server did not close it while it was
     /// idle, or a new one.
-    async fn connected(&mut self, endpoint: &Endpoint) -> Result<&mut Conn<Bd>, BoxError> {
+    async fn connected(&mut self, endpoint: &Endpoint) -> Result<&mut Conn, BoxError> {
         if let Some(conn) = &mut self.conn {
             // An idle connection has nothing to do: if its driver finishes now, the server
             // closed it.
@@ -148,21 +140,17 @@ where
     }
 }
 
-enum Exchange<Bd> {
+enum Exchange {
     /// The answer, and whether the connection can carry the next request.
     Done(Answer, bool),
     /// The connection was closed before the request went out: here it is back.
-    NotSent(Request<Bd>, BoxError),
+    NotSent(Request<ApiBody>, BoxError),
     Failed(BoxError),
 }
 
 /// Sends one request on `conn` and reads the whole answer, driving the connection
 /// meanwhile.
-async fn exchange<Bd>(conn: &mut Conn<Bd>, request: Request<Bd>) -> Exchange<Bd>
-where
-    Bd: Body<Data = Bytes> + 'static,
-    Bd::Error: Into<BoxError>,
-{
+async fn exchange(conn: &mut Conn, request: Request<ApiBody>) -> Exchange {
     let Conn { sender, driver } = conn;
     let mut driver_ended = None;
     let mut answer = pin!(async {

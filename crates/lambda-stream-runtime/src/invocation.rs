@@ -21,7 +21,7 @@ use crate::api::{self, DEADLINE, REQUEST_ID};
 use crate::client::Client;
 use crate::endpoint::Endpoint;
 use crate::event::{self, EventError, EventErrorKind};
-use crate::wire::{ApiBody, BodyChunks, BoxWire, WireBody, panic_message};
+use crate::wire::{BodyChunks, BoxWire, WireBody, panic_message};
 
 type BoxError = Box<dyn StdError + Send + Sync + 'static>;
 
@@ -176,7 +176,7 @@ impl Settings {
     pub(crate) async fn invoke<S, B>(
         &self,
         service: &Mutex<S>,
-        client: &mut Client<ApiBody>,
+        client: &mut Client,
         endpoint: &Endpoint,
         request_id: &str,
         headers: &http::HeaderMap,

@@ -22,7 +22,7 @@ use crate::client::{Answer, Client};
 use crate::endpoint::Endpoint;
 use crate::error::{ConfigError, RuntimeError, RuntimeErrorKind};
 use crate::invocation::{Settings, diagnostic};
-use crate::wire::{ApiBody, panic_message};
+use crate::wire::panic_message;
 
 type BoxError = Box<dyn StdError + Send + Sync + 'static>;
 
@@ -263,7 +263,7 @@ impl Runtime {
     }
 
     /// The next invocation's headers and event.
-    async fn next(&self, client: &mut Client<ApiBody>) -> Result<Answer, RuntimeError> {
+    async fn next(&self, client: &mut Client) -> Result<Answer, RuntimeError> {
         let mut attempt = 0;
         loop {
             let request = api::next(&self.endpoint)

@@ -170,6 +170,7 @@ impl Conditions {
 
     /// The value of a forwardable header (`If-Match`, `If-None-Match`,
     /// `If-Modified-Since`, `If-Unmodified-Since`) as the request gave it.
+    #[cfg(feature = "sdk")]
     pub(crate) fn forwarded(&self, name: &header::HeaderName) -> Option<String> {
         self.raw
             .iter()

@@ -17,27 +17,44 @@
 // - `identity`: the object an answer served, which every resume is held to.
 // - `error`: [`GetError`], and the one classification of `GetObject` failures.
 // - `resume`: [`ResumableBody`].
+#[cfg(feature = "sdk")]
 mod answer;
 mod conditional;
 mod entity_tag;
+#[cfg(feature = "sdk")]
 mod error;
+#[cfg(feature = "sdk")]
 mod get;
+#[cfg(feature = "sdk")]
 mod identity;
 mod keys;
+#[cfg(feature = "sdk")]
 mod metadata;
 mod range;
 mod request;
 mod request_error;
+#[cfg(feature = "sdk")]
 mod response;
+#[cfg(feature = "sdk")]
 mod resume;
 
 pub use conditional::{Conditions, Evaluation, Validators};
+#[cfg(feature = "sdk")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sdk")))]
 pub use error::{GetError, GetErrorKind};
+#[cfg(feature = "sdk")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sdk")))]
 pub use get::get_object;
 pub use keys::KeyPolicy;
+#[cfg(feature = "sdk")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sdk")))]
 pub use metadata::{MetadataError, MetadataOptions, response_parts};
 pub use range::{ByteRange, ContentRange, RangeHeader, ResolvedRange, Unsatisfiable};
 pub use request::ObjectRequest;
 pub use request_error::{MAX_KEY_LEN, RequestError};
+#[cfg(feature = "sdk")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sdk")))]
 pub use response::ObjectResponse;
+#[cfg(feature = "sdk")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sdk")))]
 pub use resume::{ResumableBody, ResumePolicy};
