@@ -232,3 +232,61 @@ async fn a_checksum_mismatch_comes_after_every_byte_and_is_not_resumed() {
     assert_eq!(body.attempts(), 0, "a checksum mismatch is not resumed");
     println!("checksum: {error}");
 }
+
+/// A log line's writer that the test reads.
+#[derive(Clone, Default)]
+struct Logs(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Logs {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_resume_request_without_an_answer_is_named_in_the_next_resume_s_log_line() {
+    let (moto, direct) = common::moto_with_bucket(BUCKET).await;
+    let data = pattern(REFERENCE_SIZES[0]);
+    common::put(&direct, BUCKET, "unanswered", &data).await;
+    let logs = Logs::default();
+    let writer = logs.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    // The first answer is cut after 1,000 bytes; the first resume request, and the SDK's
+    // own retries of it, get no answer at all; the next resume is served.
+    let mut faults = vec![Fault::CutAfter(1000)];
+    faults.extend([Fault::Refuse; 3]);
+    let request = ObjectRequest::new(BUCKET, "unanswered");
+    let (proxy, mut body) = through_proxy(&moto, faults, request, quick()).await;
+    let (out, error) = until_error(&mut body).await;
+    assert!(error.is_none(), "{error:?}");
+    assert!(out == data[..], "not byte-exact ({} bytes)", out.len());
+    assert_eq!(body.attempts(), 2);
+    assert!(proxy.connections() >= 5, "{}", proxy.connections());
+    let logs = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    let resumes: Vec<&str> = logs
+        .lines()
+        .filter(|l| l.contains("resuming the S3 object body"))
+        .collect();
+    assert_eq!(resumes.len(), 2, "{logs}");
+    assert!(
+        resumes[0].contains("S3 object body failed after 1000 bytes"),
+        "the first resume names the cut: {}",
+        resumes[0]
+    );
+    // The second names why the first resume failed, with its cause.
+    assert!(
+        resumes[1].contains("got no answer or a server error")
+            && resumes[1].contains("dispatch failure"),
+        "the second resume names the unanswered request: {}",
+        resumes[1]
+    );
+    println!("{}", resumes[1]);
+}

@@ -26,6 +26,8 @@ pub enum Fault {
     /// chunk) after this many body bytes: an answer whose early end looks clean unless
     /// its length is known from elsewhere. The connection is then closed.
     ChunkedEndAfter(u64),
+    /// Closed at once, before any request reaches the server: a request without an answer.
+    Refuse,
 }
 
 /// What the proxy does to requests on their way to the server.
@@ -101,6 +103,10 @@ impl FaultyProxy {
                 let fault = faults.get(index).copied().unwrap_or(Fault::None);
                 let log = log.clone();
                 tasks.spawn(async move {
+                    if fault == Fault::Refuse {
+                        drop(client);
+                        return;
+                    }
                     if let Ok(server) = TcpStream::connect(upstream).await {
                         let _ = relay(client, server, fault, requests, log).await;
                     }
