@@ -204,6 +204,18 @@ async fn a_resumed_answer_with_other_bytes_ends_the_body_with_an_error() {
     assert!(body.next().await.is_none());
 }
 
+/// A client whose next answer comes chunked, without its length, and ends after 1,000 body
+/// bytes as if it were whole.
+async fn cut_short(
+    moto: &lambda_stream_testkit::servers::Moto,
+) -> (FaultyProxy, aws_sdk_s3::Client) {
+    let proxy = FaultyProxy::start(moto.addr(), vec![Fault::ChunkedEndAfter(1000)])
+        .await
+        .unwrap();
+    let client = s3_client(&proxy.endpoint());
+    (proxy, client)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_answer_without_a_length_that_ends_early_never_ends_cleanly() {
     let (moto, direct) = common::moto_with_bucket(BUCKET).await;
@@ -229,10 +241,7 @@ async fn an_answer_without_a_length_that_ends_early_never_ends_cleanly() {
         .unwrap();
 
     // The control: the proxy's answer ends cleanly, short, and without a length.
-    let proxy = FaultyProxy::start(moto.addr(), vec![Fault::ChunkedEndAfter(1000)])
-        .await
-        .unwrap();
-    let client = s3_client(&proxy.endpoint());
+    let (_proxy, client) = cut_short(&moto).await;
     let raw = client
         .get_object()
         .bucket(BUCKET)
@@ -244,10 +253,7 @@ async fn an_answer_without_a_length_that_ends_early_never_ends_cleanly() {
     assert_eq!(raw.body.collect().await.unwrap().into_bytes().len(), 1000);
 
     // The whole object, without a length: refused before the first byte.
-    let proxy = FaultyProxy::start(moto.addr(), vec![Fault::ChunkedEndAfter(1000)])
-        .await
-        .unwrap();
-    let client = s3_client(&proxy.endpoint());
+    let (_proxy, client) = cut_short(&moto).await;
     let whole = ObjectRequest::new(BUCKET, "chunked");
     let e = get_object(&client, &whole, &MetadataOptions::default())
         .await
@@ -260,10 +266,7 @@ async fn an_answer_without_a_length_that_ends_early_never_ends_cleanly() {
 
     // A range, whose Content-Range gives the length: the early end is an error...
     let range = whole.clone().range(ByteRange::From { first: 0 });
-    let proxy = FaultyProxy::start(moto.addr(), vec![Fault::ChunkedEndAfter(1000)])
-        .await
-        .unwrap();
-    let client = s3_client(&proxy.endpoint());
+    let (_proxy, client) = cut_short(&moto).await;
     let (_, body) = get_object(&client, &range, &MetadataOptions::default())
         .await
         .unwrap()
@@ -275,10 +278,7 @@ async fn an_answer_without_a_length_that_ends_early_never_ends_cleanly() {
     );
     assert_eq!(e.delivered(), 1000);
     // ...which a resumable body resumes, byte-exact.
-    let proxy = FaultyProxy::start(moto.addr(), vec![Fault::ChunkedEndAfter(1000)])
-        .await
-        .unwrap();
-    let client = s3_client(&proxy.endpoint());
+    let (_proxy, client) = cut_short(&moto).await;
     let (_, body) = get_object(&client, &range, &MetadataOptions::default())
         .await
         .unwrap()
