@@ -73,7 +73,7 @@ impl KeyPolicy {
     /// # Errors
     ///
     /// A [`RequestError`]: `400` for an empty key, one that is not UTF-8 once decoded, one
-    /// with a `.` or `..` segment, or one longer than [`MAX_KEY_LEN`]; `403` for one this
+    /// with a `.` or `..` segment, or one longer than [`MAX_KEY_LEN`](crate::MAX_KEY_LEN); `403` for one this
     /// policy does not serve.
     pub fn key_from_path(&self, path: &str) -> Result<String, RequestError> {
         let raw = path.strip_prefix('/').unwrap_or(path);

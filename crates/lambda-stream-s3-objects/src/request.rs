@@ -91,7 +91,7 @@ impl ObjectRequest {
     ///
     /// A [`RequestError`] to answer with: `405` (with `Allow`) for another method, `400` for
     /// an empty key, one that is not UTF-8 once decoded, one with a `.` or `..` segment,
-    /// or one longer than S3 allows ([`MAX_KEY_LEN`]).
+    /// or one longer than S3 allows ([`MAX_KEY_LEN`](crate::MAX_KEY_LEN)).
     pub fn from_http<B>(
         bucket: impl Into<String>,
         request: &http::Request<B>,

@@ -45,9 +45,9 @@ pub enum RequestError {
         /// Its length in bytes.
         len: usize,
     },
-    /// The key, percent-decoded, has a `.` or `..` segment: `400` (see [`KeyPolicy`]).
+    /// The key, percent-decoded, has a `.` or `..` segment: `400` (see [`KeyPolicy`](crate::KeyPolicy)).
     DotSegment(String),
-    /// The [`KeyPolicy`] does not serve the key: `403`.
+    /// The [`KeyPolicy`](crate::KeyPolicy) does not serve the key: `403`.
     KeyNotServed(String),
 }
 

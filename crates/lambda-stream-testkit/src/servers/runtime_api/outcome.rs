@@ -53,7 +53,7 @@ pub enum Update {
     /// The request's trailers.
     Trailers(HeaderMap),
     /// How many body bytes arrived, sent before [`End`](Self::End) instead of the data
-    /// when the emulator was started with [`Options::deliver_data`] off.
+    /// when the emulator was started with [`Options::deliver_data`](super::Options::deliver_data) off.
     Counted(u64),
     /// The request is over: `complete` if its body ended properly (the last chunk, for a
     /// chunked one), false if the connection broke, was reset, or the emulator refused it.
