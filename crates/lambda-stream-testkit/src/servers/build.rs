@@ -5,24 +5,62 @@ use std::process::Command;
 
 use super::error::{FixtureError, FixtureErrorKind};
 
-/// Builds example `name` of the package whose manifest directory is `package_dir` (in the
-/// caller's own profile and target directory, with `features`), and returns its
-/// executable.
+/// The executable of example `name` of the package whose manifest directory is
+/// `package_dir`, in the caller's own profile and target directory, built fresh.
 ///
-/// `cargo test` builds the examples already, so this is a freshness check that costs a
-/// second; when the example is stale (a test run filtered with `--test`, say), it is
-/// rebuilt rather than run as it was.
+/// `cargo test` builds the examples, in the feature set of the whole test build: when the
+/// binary it left beside the caller (`<target>/<profile>/examples/<name>`) is newer than
+/// every source of the workspace, that binary is the one. Otherwise (a run filtered with
+/// `--test`, which builds no example, or a source changed since) the example is built
+/// with `features`. Asking cargo every time would build the example in the package's own
+/// feature set, a second build of the SDK and all beneath it.
 ///
 /// # Errors
 ///
 /// What cargo said, if the build failed or named no executable.
 pub fn example(package_dir: &Path, name: &str, features: &[&str]) -> Result<PathBuf, FixtureError> {
+    if let Some(built) = built_by_cargo_test(package_dir, name) {
+        return Ok(built);
+    }
     let profile = if cfg!(debug_assertions) {
         "dev"
     } else {
         "release"
     };
     target(package_dir, "--example", name, features, profile)
+}
+
+/// The example binary `cargo test` built beside the running test binary, if it is newer
+/// than every source file of the workspace (`.rs` and `Cargo.toml` under its `crates/`, and
+/// `Cargo.lock`).
+fn built_by_cargo_test(package_dir: &Path, name: &str) -> Option<PathBuf> {
+    // <target>/<profile>/deps/<test binary>
+    let profile_dir = std::env::current_exe()
+        .ok()?
+        .parent()?
+        .parent()?
+        .to_path_buf();
+    let built = profile_dir.join("examples").join(name);
+    let built_at = std::fs::metadata(&built).ok()?.modified().ok()?;
+    let workspace = package_dir.parent()?.parent()?;
+    let mut newest = std::fs::metadata(workspace.join("Cargo.lock"))
+        .ok()?
+        .modified()
+        .ok()?;
+    let mut dirs = vec![workspace.join("crates")];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).ok()? {
+            let path = entry.ok()?.path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs")
+                || path.file_name().is_some_and(|n| n == "Cargo.toml")
+            {
+                newest = newest.max(std::fs::metadata(&path).ok()?.modified().ok()?);
+            }
+        }
+    }
+    (built_at > newest).then_some(built)
 }
 
 /// Builds binary `name` of the package in `package_dir` in the release profile, and
