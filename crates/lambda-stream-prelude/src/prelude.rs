@@ -357,6 +357,19 @@ mod tests {
     }
 
     #[test]
+    fn a_header_case_of_names_that_are_no_header_names_is_ignored() {
+        let mut response = http::Response::builder()
+            .header("x-a", "1")
+            .body(())
+            .unwrap();
+        response
+            .extensions_mut()
+            .insert(HeaderCase::from_names(["bad name", "", "X\u{0}", "X-A"]));
+        let p = MetadataPrelude::try_from(&response).unwrap();
+        assert_eq!(p.headers().collect::<Vec<_>>(), [("X-A", "1")]);
+    }
+
+    #[test]
     fn into_builder_round_trips() {
         let p = MetadataPrelude::builder()
             .status(206)

@@ -31,8 +31,8 @@ pub fn example(package_dir: &Path, name: &str, features: &[&str]) -> Result<Path
 }
 
 /// The example binary `cargo test` built beside the running test binary, if it is newer
-/// than every source file of the workspace (`.rs` and `Cargo.toml` under its `crates/`, and
-/// `Cargo.lock`).
+/// than every source file of the workspace (`.rs` and `Cargo.toml` under its `crates/`, its
+/// own `Cargo.toml` and `Cargo.lock`).
 fn built_by_cargo_test(package_dir: &Path, name: &str) -> Option<PathBuf> {
     // <target>/<profile>/deps/<test binary>
     let profile_dir = std::env::current_exe()
@@ -43,10 +43,15 @@ fn built_by_cargo_test(package_dir: &Path, name: &str) -> Option<PathBuf> {
     let built = profile_dir.join("examples").join(name);
     let built_at = std::fs::metadata(&built).ok()?.modified().ok()?;
     let workspace = package_dir.parent()?.parent()?;
-    let mut newest = std::fs::metadata(workspace.join("Cargo.lock"))
-        .ok()?
-        .modified()
-        .ok()?;
+    let mut newest = std::time::SystemTime::UNIX_EPOCH;
+    for file in ["Cargo.lock", "Cargo.toml"] {
+        newest = newest.max(
+            std::fs::metadata(workspace.join(file))
+                .ok()?
+                .modified()
+                .ok()?,
+        );
+    }
     let mut dirs = vec![workspace.join("crates")];
     while let Some(dir) = dirs.pop() {
         for entry in std::fs::read_dir(&dir).ok()? {

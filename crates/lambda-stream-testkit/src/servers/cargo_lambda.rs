@@ -45,12 +45,8 @@ impl CargoLambda {
         }
         let exe =
             std::env::var_os("CARGO_LAMBDA").unwrap_or_else(|| OsString::from("cargo-lambda"));
-        let port = super::free_port().map_err(|e| {
-            FixtureError::new(
-                FixtureErrorKind::Io,
-                format!("no free port on 127.0.0.1: {e}"),
-            )
-        })?;
+        let port =
+            super::free_port().map_err(|e| FixtureError::io("no free port on 127.0.0.1", e))?;
         let logs = [
             std::env::temp_dir().join(format!("lambda-stream-cargo-lambda-{port}.log")),
             std::env::temp_dir().join(format!("lambda-stream-function-{port}.log")),
@@ -86,12 +82,7 @@ impl CargoLambda {
             .stdout(out)
             .stderr(err)
             .spawn()
-            .map_err(|e| {
-                FixtureError::new(
-                    FixtureErrorKind::Start,
-                    format!("cannot start {}: {e}", function.display()),
-                )
-            })?;
+            .map_err(|e| FixtureError::cannot_start(function, e))?;
         this.function = Some(function);
         Ok(this)
     }
@@ -143,9 +134,7 @@ impl CargoLambda {
 
 /// Stdout and stderr of a child, both into the file at `path`.
 fn log_to(path: &Path) -> Result<(Stdio, Stdio), FixtureError> {
-    let io = |e: std::io::Error| {
-        FixtureError::new(FixtureErrorKind::Io, format!("{}: {e}", path.display()))
-    };
+    let io = |e| FixtureError::io(path.display(), e);
     let file = std::fs::File::create(path).map_err(io)?;
     let err = file.try_clone().map_err(io)?;
     Ok((file.into(), err.into()))

@@ -34,6 +34,19 @@ impl FixtureError {
         }
     }
 
+    /// A port, a file or a thread that could not be had: `{what}: {error}`.
+    pub(crate) fn io(what: impl fmt::Display, error: std::io::Error) -> Self {
+        FixtureError::new(FixtureErrorKind::Io, format!("{what}: {error}"))
+    }
+
+    /// A program that could not be started.
+    pub(crate) fn cannot_start(program: &std::path::Path, error: std::io::Error) -> Self {
+        FixtureError::new(
+            FixtureErrorKind::Start,
+            format!("cannot start {}: {error}", program.display()),
+        )
+    }
+
     /// What went wrong.
     pub fn kind(&self) -> FixtureErrorKind {
         self.kind

@@ -30,16 +30,10 @@ impl Moto {
         let mut last = None;
         // A free port can be taken between the check and the server's bind: try a few.
         for _ in 0..3 {
-            let port = super::free_port().map_err(|e| {
-                FixtureError::new(
-                    FixtureErrorKind::Io,
-                    format!("no free port on 127.0.0.1: {e}"),
-                )
-            })?;
+            let port =
+                super::free_port().map_err(|e| FixtureError::io("no free port on 127.0.0.1", e))?;
             let log = std::env::temp_dir().join(format!("lambda-stream-moto-{port}.log"));
-            let io = |e: std::io::Error| {
-                FixtureError::new(FixtureErrorKind::Io, format!("{}: {e}", log.display()))
-            };
+            let io = |e| FixtureError::io(log.display(), e);
             let file = std::fs::File::create(&log).map_err(io)?;
             let err = file.try_clone().map_err(io)?;
             let child = Command::new(&exe)

@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use tokio::net::TcpListener;
 
-use crate::servers::error::{FixtureError, FixtureErrorKind};
+use crate::servers::error::FixtureError;
 use crate::servers::runtime_api::RuntimeApi;
 use invoke_front::serve;
 use url_front::url_front;
@@ -68,9 +68,7 @@ impl LocalLambda {
         env: &[(&str, String)],
         options: Options,
     ) -> Result<LocalLambda, FixtureError> {
-        let io = |what: &str, e: std::io::Error| {
-            FixtureError::new(FixtureErrorKind::Io, format!("{what}: {e}"))
-        };
+        let io = |what: &str, e| FixtureError::io(what, e);
         let api = Arc::new(RuntimeApi::start().map_err(|e| io("Runtime API", e))?);
         let bind = || {
             std::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))
@@ -101,12 +99,7 @@ impl LocalLambda {
                     .stdout(out)
                     .stderr(err)
                     .spawn()
-                    .map_err(|e| {
-                        FixtureError::new(
-                            FixtureErrorKind::Start,
-                            format!("cannot start {}: {e}", function.display()),
-                        )
-                    })?,
+                    .map_err(|e| FixtureError::cannot_start(function, e))?,
             );
         }
         let records = Arc::new(std::sync::Mutex::new(Vec::new()));
