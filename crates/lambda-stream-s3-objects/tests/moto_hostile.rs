@@ -286,3 +286,58 @@ async fn an_answer_without_a_length_that_ends_early_never_ends_cleanly() {
     let (bytes, _) = common::collect(body).await.unwrap();
     assert!(bytes == data[..], "{} of 5000 bytes", bytes.len());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_answer_that_runs_past_its_range_ends_with_an_error_before_the_extra_bytes() {
+    let (moto, direct) = common::moto_with_bucket(BUCKET).await;
+    let data = pattern(5000);
+    common::put(&direct, BUCKET, "long", &data).await;
+    let range = ObjectRequest::new(BUCKET, "long").range(ByteRange::FromTo {
+        first: 1000,
+        last: 1999,
+    });
+    // The control: the raw SDK takes every byte the proxy sends, the extra ones included.
+    let proxy = FaultyProxy::start(moto.addr(), vec![Fault::ChunkedWithExtra(300)])
+        .await
+        .unwrap();
+    let client = s3_client(&proxy.endpoint());
+    let raw = client
+        .get_object()
+        .bucket(BUCKET)
+        .key("long")
+        .range("bytes=1000-1999")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(raw.content_length(), None);
+    assert_eq!(raw.body.collect().await.unwrap().into_bytes().len(), 1300);
+
+    // Through get_object, held to the 1,000 bytes its Content-Range states.
+    let proxy = FaultyProxy::start(moto.addr(), vec![Fault::ChunkedWithExtra(300)])
+        .await
+        .unwrap();
+    let client = s3_client(&proxy.endpoint());
+    let (_, body) = get_object(&client, &range, &MetadataOptions::default())
+        .await
+        .unwrap()
+        .into_body_stream();
+    let mut delivered = Vec::new();
+    let mut body = Box::pin(body);
+    let error = loop {
+        match body.next().await {
+            Some(Ok(chunk)) => delivered.extend_from_slice(&chunk),
+            Some(Err(e)) => break e,
+            None => panic!("a clean end after {} bytes", delivered.len()),
+        }
+    };
+    assert!(
+        matches!(error.kind(), BodyErrorKind::Overrun { expected: 1000 }),
+        "{error}"
+    );
+    assert!(
+        delivered.len() <= 1000 && delivered == data[1000..1000 + delivered.len()],
+        "only bytes of the range were delivered: {}",
+        delivered.len()
+    );
+    println!("{} of 1000 bytes delivered, then: {error}", delivered.len());
+}

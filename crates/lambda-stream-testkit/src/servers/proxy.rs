@@ -26,6 +26,10 @@ pub enum Fault {
     /// chunk) after this many body bytes: an answer whose early end looks clean unless
     /// its length is known from elsewhere. The connection is then closed.
     ChunkedEndAfter(u64),
+    /// `Content-Length` removed, the whole body sent chunked, then this many more bytes
+    /// (`X`) before the last chunk: an answer that runs past the length it stated elsewhere.
+    /// The connection is then closed.
+    ChunkedWithExtra(u64),
     /// Closed at once, before any request reaches the server: a request without an answer.
     Refuse,
 }
@@ -274,6 +278,19 @@ fn shift_range(value: &str, by: u64) -> String {
     format!("Range: {shifted}\r\n")
 }
 
+/// The `Content-Length` a response head states (0 without one).
+fn content_length(head: &[u8]) -> u64 {
+    String::from_utf8_lossy(head)
+        .split("\r\n")
+        .find_map(|line| {
+            let (name, value) = line.split_once(':')?;
+            name.trim()
+                .eq_ignore_ascii_case("content-length")
+                .then(|| value.trim().parse().ok())?
+        })
+        .unwrap_or(0)
+}
+
 /// The head of a response with `Content-Length` removed and `Transfer-Encoding: chunked`
 /// added.
 fn chunked_head(head: &[u8]) -> Vec<u8> {
@@ -324,7 +341,14 @@ async fn relay(
                     let in_chunk = end + 4 - (head.len() - n);
                     from = in_chunk;
                     body = Some(0);
-                    if let Fault::ChunkedEndAfter(limit) = fault {
+                    let chunked = match fault {
+                        Fault::ChunkedEndAfter(limit) => Some((limit, 0)),
+                        Fault::ChunkedWithExtra(extra) => {
+                            Some((content_length(&head[..end + 4]), extra))
+                        }
+                        _ => None,
+                    };
+                    if let Some((limit, extra)) = chunked {
                         client_write
                             .write_all(&chunked_head(&head[..end + 4]))
                             .await?;
@@ -349,6 +373,14 @@ async fn relay(
                                 break;
                             }
                             part = &buf[..n];
+                        }
+                        if extra > 0 {
+                            let padding = vec![b'X'; extra as usize];
+                            client_write
+                                .write_all(format!("{extra:x}\r\n").as_bytes())
+                                .await?;
+                            client_write.write_all(&padding).await?;
+                            client_write.write_all(b"\r\n").await?;
                         }
                         client_write.write_all(b"0\r\n\r\n").await?;
                         client_write.flush().await?;
