@@ -41,7 +41,15 @@ fn built_by_cargo_test(package_dir: &Path, name: &str) -> Option<PathBuf> {
         .parent()?
         .to_path_buf();
     let built = profile_dir.join("examples").join(name);
-    let built_at = std::fs::metadata(&built).ok()?.modified().ok()?;
+    newer_than_sources(&built, package_dir)?.then_some(built)
+}
+
+/// Whether `built` is newer than every source of the workspace holding the package in
+/// `package_dir`; `None` if a file cannot be read.
+fn newer_than_sources(built: &Path, package_dir: &Path) -> Option<bool> {
+    let built_at = std::fs::metadata(built).ok()?.modified().ok()?;
+    // Canonical first: the parent of `crates/a/../b` is `crates/a/..`, not `crates`.
+    let package_dir = package_dir.canonicalize().ok()?;
     let workspace = package_dir.parent()?.parent()?;
     let mut newest = std::time::SystemTime::UNIX_EPOCH;
     for file in ["Cargo.lock", "Cargo.toml"] {
@@ -65,7 +73,7 @@ fn built_by_cargo_test(package_dir: &Path, name: &str) -> Option<PathBuf> {
             }
         }
     }
-    (built_at > newest).then_some(built)
+    Some(built_at > newest)
 }
 
 /// Builds binary `name` of the package in `package_dir` in the release profile, and
@@ -130,4 +138,47 @@ fn target(
                 format!("cargo built {name} but named no executable"),
             )
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::{Duration, SystemTime};
+
+    fn write_at(path: &Path, at: SystemTime) {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, "").unwrap();
+        std::fs::File::options()
+            .write(true)
+            .open(path)
+            .unwrap()
+            .set_modified(at)
+            .unwrap();
+    }
+
+    /// A package named through another's `..` (as one crate's test names another's
+    /// example) is in the same workspace: its example is reused, not built again.
+    #[test]
+    fn a_package_dir_through_dot_dot_finds_its_workspace() {
+        let root = std::env::temp_dir().join(format!("build-fresh-{}", std::process::id()));
+        let then = SystemTime::now() - Duration::from_secs(60);
+        for file in [
+            "Cargo.toml",
+            "Cargo.lock",
+            "crates/a/Cargo.toml",
+            "crates/b/src/lib.rs",
+        ] {
+            write_at(&root.join(file), then);
+        }
+        let built = root.join("target/debug/examples/x");
+        write_at(&built, SystemTime::now());
+        let through = root.join("crates/a/../b");
+        assert_eq!(newer_than_sources(&built, &through), Some(true));
+        write_at(
+            &root.join("crates/b/src/lib.rs"),
+            SystemTime::now() + Duration::from_secs(5),
+        );
+        assert_eq!(newer_than_sources(&built, &through), Some(false));
+        std::fs::remove_dir_all(&root).unwrap();
+    }
 }
