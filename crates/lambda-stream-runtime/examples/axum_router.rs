@@ -57,7 +57,7 @@ pub(crate) fn app() -> Router {
 }
 
 #[tokio::main]
-async fn main() -> Result<(), lambda_stream_runtime::RuntimeError> {
+async fn main() -> Result<(), lambda_stream_runtime::lambda_http::Error> {
     // Was: lambda_http::run_with_streaming_response(app()).await
     lambda_stream_runtime::run(app()).await
 }

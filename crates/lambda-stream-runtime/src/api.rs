@@ -16,6 +16,8 @@ type BoxError = Box<dyn StdError + Send + Sync + 'static>;
 pub(crate) const REQUEST_ID: &str = "lambda-runtime-aws-request-id";
 /// The header of an invocation that carries its deadline, in milliseconds since the epoch.
 pub(crate) const DEADLINE: &str = "lambda-runtime-deadline-ms";
+/// The header of an invocation that carries its X-Ray trace id.
+pub(crate) const TRACE_ID: &str = "lambda-runtime-trace-id";
 /// The header that makes a response a streamed one.
 const RESPONSE_MODE: &str = "lambda-runtime-function-response-mode";
 

@@ -21,17 +21,10 @@ use crate::api::{self, DEADLINE, REQUEST_ID};
 use crate::client::Client;
 use crate::endpoint::Endpoint;
 use crate::event::{self, EventError, EventErrorKind};
+use crate::failure::{self, diagnostic};
 use crate::wire::{BodyChunks, BoxWire, WireBody, panic_message};
 
 type BoxError = Box<dyn StdError + Send + Sync + 'static>;
-
-/// A diagnostic of our own making.
-pub(crate) fn diagnostic(error_type: &str, message: impl Into<String>) -> Diagnostic {
-    Diagnostic {
-        error_type: error_type.to_owned(),
-        error_message: message.into(),
-    }
-}
 
 /// `error`'s message followed by its causes', for a diagnostic (which has no trace).
 fn chain(error: &(dyn StdError + 'static)) -> String {
@@ -100,6 +93,7 @@ pub(crate) fn bad_request(
     error: &EventError,
     defaults: &ResponseConfig,
     dialect: Dialect,
+    request_id: &str,
 ) -> Result<BoxWire, Diagnostic> {
     let mut response = http::Response::new(Full::new(Bytes::from(chain(error) + "\n")));
     *response.status_mut() = http::StatusCode::BAD_REQUEST;
@@ -107,7 +101,7 @@ pub(crate) fn bad_request(
         http::header::CONTENT_TYPE,
         http::HeaderValue::from_static("text/plain; charset=utf-8"),
     );
-    wire_body(response, defaults, dialect)
+    wire_body(response, defaults, dialect, request_id)
 }
 
 /// A handler's response as the body of the Runtime API request: the prelude (encoded
@@ -122,6 +116,7 @@ pub(crate) fn wire_body<B>(
     response: http::Response<B>,
     defaults: &ResponseConfig,
     dialect: Dialect,
+    request_id: &str,
 ) -> Result<BoxWire, Diagnostic>
 where
     B: http_body::Body + 'static,
@@ -157,7 +152,7 @@ where
             ),
         ));
     }
-    Ok(Box::pin(WireBody::new(stream)))
+    Ok(Box::pin(WireBody::new(stream, request_id)))
 }
 
 /// What every invocation of a runtime shares: the function's configuration, the response
@@ -183,7 +178,7 @@ impl Settings {
         event: &Bytes,
     ) where
         S: Service<lambda_http::Request, Response = http::Response<B>>,
-        S::Error: Into<Diagnostic>,
+        S::Error: Into<Diagnostic> + 'static,
         B: http_body::Body + 'static,
         B::Data: Into<Bytes>,
         B::Error: Into<BoxError> + 'static,
@@ -194,7 +189,7 @@ impl Settings {
                     Err(Refusal::BadRequest(e)) => {
                         tracing::warn!(target: "lambda_stream_runtime", error = %e, "the event is not a valid HTTP request: answered 400");
                         let dialect = self.dialect.unwrap_or(e.dialect());
-                        return bad_request(&e, &self.response, dialect);
+                        return bad_request(&e, &self.response, dialect, request_id);
                     }
                     Err(Refusal::Failed(d)) => return Err(d),
                 };
@@ -202,13 +197,18 @@ impl Settings {
                 set_trace_env(context.xray_trace_id.as_deref());
             }
             let response = call(service, request).await?;
-            wire_body(response, &self.response, self.dialect.unwrap_or(dialect))
+            wire_body(response, &self.response, self.dialect.unwrap_or(dialect), request_id)
         }
         .await;
         let request = match outcome {
             Ok(wire) => api::response(endpoint, request_id, wire).map_err(BoxError::from),
             Err(d) => {
-                tracing::error!(target: "lambda_stream_runtime", error_type = %d.error_type, error = %d.error_message, "the invocation failed before its response started");
+                failure::log(
+                    Some(request_id),
+                    "the invocation failed before its response started",
+                    &d.error_type,
+                    &d.error_message,
+                );
                 api::invocation_error(endpoint, request_id, &d)
             }
         };
@@ -239,11 +239,10 @@ async fn call<S, B>(
 ) -> Result<http::Response<B>, Diagnostic>
 where
     S: Service<lambda_http::Request, Response = http::Response<B>>,
-    S::Error: Into<Diagnostic>,
+    S::Error: Into<Diagnostic> + 'static,
 {
     let panicked = |what: &str, panic: &(dyn std::any::Any + Send)| {
         let message = format!("the handler panicked {what}: {}", panic_message(panic));
-        tracing::error!(target: "lambda_stream_runtime", %message);
         diagnostic("Runtime.Panic", message)
     };
     let mut request = Some(request);
@@ -253,7 +252,7 @@ where
         let mut service = service.lock().unwrap_or_else(PoisonError::into_inner);
         let polled = catch_unwind(AssertUnwindSafe(|| match service.poll_ready(cx) {
             Poll::Pending => Poll::Pending,
-            Poll::Ready(Err(e)) => Poll::Ready(Err(e.into())),
+            Poll::Ready(Err(e)) => Poll::Ready(Err(failure::named(e, "Handler.Failed"))),
             Poll::Ready(Ok(())) => match request.take() {
                 Some(request) => Poll::Ready(Ok(service.call(request))),
                 None => Poll::Ready(Err(diagnostic(
@@ -270,7 +269,7 @@ where
     .await?;
     match AssertUnwindSafe(future).catch_unwind().await {
         Ok(Ok(response)) => Ok(response),
-        Ok(Err(e)) => Err(e.into()),
+        Ok(Err(e)) => Err(failure::named(e, "Handler.Failed")),
         Err(panic) => Err(panicked("before its response", panic.as_ref())),
     }
 }

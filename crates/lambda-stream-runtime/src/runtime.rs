@@ -21,7 +21,8 @@ use crate::builder::Builder;
 use crate::client::{Answer, Client};
 use crate::endpoint::Endpoint;
 use crate::error::{ConfigError, RuntimeError, RuntimeErrorKind};
-use crate::invocation::{Settings, diagnostic};
+use crate::failure::{self, diagnostic};
+use crate::invocation::Settings;
 use crate::wire::panic_message;
 
 type BoxError = Box<dyn StdError + Send + Sync + 'static>;
@@ -137,7 +138,7 @@ impl Runtime {
     pub async fn run<S, B>(self, service: S) -> Result<(), RuntimeError>
     where
         S: Service<lambda_http::Request, Response = http::Response<B>>,
-        S::Error: Into<Diagnostic>,
+        S::Error: Into<Diagnostic> + 'static,
         B: http_body::Body + 'static,
         B::Data: Into<Bytes>,
         B::Error: Into<BoxError> + 'static,
@@ -172,9 +173,9 @@ impl Runtime {
     where
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<S, E>>,
-        E: Into<Diagnostic>,
+        E: Into<Diagnostic> + 'static,
         S: Service<lambda_http::Request, Response = http::Response<B>>,
-        S::Error: Into<Diagnostic>,
+        S::Error: Into<Diagnostic> + 'static,
         B: http_body::Body + 'static,
         B::Data: Into<Bytes>,
         B::Error: Into<BoxError> + 'static,
@@ -182,7 +183,11 @@ impl Runtime {
         let started = AssertUnwindSafe(init()).catch_unwind().await;
         let service = match started {
             Ok(Ok(service)) => service,
-            Ok(Err(e)) => return Err(self.report_init_error(e.into()).await),
+            Ok(Err(e)) => {
+                return Err(self
+                    .report_init_error(failure::named(e, "Init.Failed"))
+                    .await);
+            }
             Err(panic) => {
                 let d = diagnostic(
                     "Runtime.Panic",
@@ -198,7 +203,12 @@ impl Runtime {
     }
 
     async fn report_init_error(&self, diagnostic: Diagnostic) -> RuntimeError {
-        tracing::error!(target: "lambda_stream_runtime", error_type = %diagnostic.error_type, error = %diagnostic.error_message, "the function failed to start");
+        failure::log(
+            None,
+            "the function failed to start",
+            &diagnostic.error_type,
+            &diagnostic.error_message,
+        );
         let kind = RuntimeErrorKind::Init {
             error_type: diagnostic.error_type.clone(),
             message: diagnostic.error_message.clone(),
@@ -229,7 +239,7 @@ impl Runtime {
     async fn worker<S, B>(&self, service: &Mutex<S>) -> Result<(), RuntimeError>
     where
         S: Service<lambda_http::Request, Response = http::Response<B>>,
-        S::Error: Into<Diagnostic>,
+        S::Error: Into<Diagnostic> + 'static,
         B: http_body::Body + 'static,
         B::Data: Into<Bytes>,
         B::Error: Into<BoxError> + 'static,
@@ -247,7 +257,7 @@ impl Runtime {
                 tracing::error!(target: "lambda_stream_runtime", "the Runtime API sent an invocation without a request id; skipped");
                 continue;
             };
-            let span = tracing::info_span!(target: "lambda_stream_runtime", "invocation", request_id = %request_id);
+            let span = span(&request_id, &parts.headers);
             self.settings
                 .invoke(
                     service,
@@ -288,5 +298,25 @@ impl Runtime {
                 }
             }
         }
+    }
+}
+
+/// The span of one invocation, named and shaped as `lambda_runtime`'s: its request id, and
+/// its X-Ray trace id when there is one. A subscriber that prints spans (as
+/// `tracing::init_default_subscriber` sets up) puts them on every line the handler logs.
+/// At level ERROR (where `lambda_runtime`'s is INFO): a span is recorded only when its level
+/// is enabled, and the request id belongs on every line, warnings and errors under
+/// `AWS_LAMBDA_LOG_LEVEL=WARN` included.
+fn span(request_id: &str, headers: &http::HeaderMap) -> tracing::Span {
+    match headers
+        .get(crate::api::TRACE_ID)
+        .and_then(|v| v.to_str().ok())
+    {
+        Some(trace) => tracing::error_span!(
+            "Lambda runtime invoke",
+            requestId = request_id,
+            xrayTraceId = trace
+        ),
+        None => tracing::error_span!("Lambda runtime invoke", requestId = request_id),
     }
 }

@@ -11,7 +11,7 @@ use bytes::Bytes;
 use futures_util::TryStream;
 use futures_util::stream::{FusedStream, Stream};
 use http_body::{Body, Frame, SizeHint};
-use lambda_stream::{ERROR_TYPE_TRAILER, ResponseStream, StreamError};
+use lambda_stream::{ResponseStream, StreamError};
 use pin_project_lite::pin_project;
 
 type BoxError = Box<dyn StdError + Send + Sync + 'static>;
@@ -94,13 +94,9 @@ where
                     let Ok(trailers) = frame.into_trailers() else {
                         continue;
                     };
-                    if let Some(error_type) = trailers.get(ERROR_TYPE_TRAILER) {
+                    // The body's own failure: its type, message and trace passed on.
+                    if let Some(e) = StreamError::from_trailers(&trailers) {
                         *this.done = true;
-                        let error_type = String::from_utf8_lossy(error_type.as_bytes());
-                        let e = StreamError::new(
-                            error_type.into_owned(),
-                            "the response body ended with error trailers",
-                        );
                         return Poll::Ready(Some(Err(e)));
                     }
                     tracing::debug!(target: "lambda_stream_runtime", trailers = trailers.len(), "trailers of the response body dropped: the Runtime API reads only its error trailers");
@@ -145,6 +141,7 @@ pin_project! {
         #[pin]
         stream: ResponseStream<S>,
         trailers_sent: bool,
+        request_id: Box<str>,
     }
 }
 
@@ -153,10 +150,11 @@ where
     S: TryStream,
     S::Ok: Into<Bytes>,
 {
-    pub(crate) fn new(stream: ResponseStream<S>) -> Self {
+    pub(crate) fn new(stream: ResponseStream<S>, request_id: &str) -> Self {
         WireBody {
             stream,
             trailers_sent: false,
+            request_id: request_id.into(),
         }
     }
 }
@@ -183,6 +181,17 @@ where
             Poll::Ready(Some(Ok(data))) => Poll::Ready(Some(Ok(Frame::data(data)))),
             Poll::Ready(Some(Err(e))) => {
                 *this.trailers_sent = true;
+                let mut message = e.message().to_owned();
+                for cause in e.trace() {
+                    message.push_str(": ");
+                    message.push_str(cause);
+                }
+                crate::failure::log(
+                    Some(this.request_id),
+                    "the response failed after it started",
+                    e.error_type(),
+                    &message,
+                );
                 Poll::Ready(Some(Ok(Frame::trailers(e.trailers()))))
             }
             Poll::Ready(None) => Poll::Ready(None),

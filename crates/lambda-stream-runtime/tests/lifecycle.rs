@@ -173,8 +173,9 @@ async fn each_invocation_has_its_context_its_trace_id_and_a_span_with_its_reques
         .lines()
         .find(|l| l.contains("the invocation failed before its response started"))
         .unwrap_or_else(|| panic!("no failure logged: {logs}"));
+    // The span is `lambda_runtime`'s: its name, and `requestId` as the first field.
     assert!(
-        line.contains(&format!("invocation{{request_id={id}}}")),
+        line.contains(&format!("Lambda runtime invoke{{requestId=\"{id}\"")),
         "{line}"
     );
     assert!(line.contains("App.Failed"), "{line}");

@@ -19,10 +19,10 @@ use http_body_util::Full;
 use lambda_http::{Request, service_fn};
 use lambda_stream::{MetadataPrelude, ResponseConfig};
 use lambda_stream_runtime::Runtime;
+use lambda_stream_testkit::Script;
 use lambda_stream_testkit::data::pattern;
 use lambda_stream_testkit::servers::RuntimeApi;
 use lambda_stream_testkit::servers::runtime_api::{Behaviour, Kind};
-use lambda_stream_testkit::{Script, ScriptError};
 
 fn prelude(status: u16) -> MetadataPrelude {
     MetadataPrelude::builder()
@@ -201,12 +201,54 @@ async fn a_body_failure_at_any_byte_ends_with_the_error_trailers() {
             trailer_block,
             format!(
                 "{}\r\n",
-                error_trailers(std::any::type_name::<ScriptError>(), &message)
+                // The scripted source's error names no cause of its own.
+                error_trailers("Body.Failed", &message)
             ),
             "failure at {at}"
         );
     }
     next_is_served(&api).await;
+    function.stop(&api);
+}
+
+/// A body that ends with error trailers of its own (a proxied response, say) has them
+/// passed on whole: its type, message and trace, not only its type.
+#[tokio::test]
+async fn a_body_that_ends_with_its_own_error_trailers_has_them_passed_on_whole() {
+    use base64::Engine as _;
+    let json = r#"{"errorType":"Upstream.Reset","errorMessage":"the upstream reset after 3 bytes","trace":["connection reset by peer","os error 104"]}"#;
+    let encoded = base64::engine::general_purpose::STANDARD.encode(json);
+    let api = RuntimeApi::start().unwrap();
+    let sent = encoded.clone();
+    let function = Function::start(&api, Runtime::builder(), move || {
+        service_fn(move |_: Request| {
+            let mut trailers = http::HeaderMap::new();
+            trailers.insert(
+                "lambda-runtime-function-error-type",
+                http::HeaderValue::from_static("Upstream.Reset"),
+            );
+            trailers.insert(
+                "lambda-runtime-function-error-body",
+                http::HeaderValue::from_str(&sent).unwrap(),
+            );
+            let frames = stream::iter([
+                Ok::<_, Infallible>(http_body::Frame::data(Bytes::from_static(b"abc"))),
+                Ok(http_body::Frame::trailers(trailers)),
+            ]);
+            let body = http_body_util::StreamBody::new(frames);
+            async move { Ok::<_, Infallible>(http::Response::builder().status(200).body(body).unwrap()) }
+        })
+    });
+    let o = outcome(api.invoke(get("/"))).await;
+    assert_eq!(o.kind, Kind::Response);
+    assert!(o.body.ends_with(b"abc"));
+    let (_, _, trailer_block) = chunks(&o.raw);
+    assert_eq!(
+        trailer_block,
+        format!(
+            "Lambda-Runtime-Function-Error-Type: Upstream.Reset\r\nLambda-Runtime-Function-Error-Body: {encoded}\r\n\r\n"
+        )
+    );
     function.stop(&api);
 }
 

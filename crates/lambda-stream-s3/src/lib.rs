@@ -10,9 +10,14 @@
 mod body_stream;
 mod error;
 mod reader;
+#[cfg(feature = "sdk")]
+mod sdk_error;
 mod upload;
 
 pub use body_stream::BodyStream;
 pub use error::{BodyError, BodyErrorKind};
 pub use reader::BodyReader;
+#[cfg(feature = "sdk")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sdk")))]
+pub use sdk_error::sdk_error_code;
 pub use upload::{UPLOAD_READ_SIZE, UploadError, byte_stream_from_reader, byte_stream_from_stream};

@@ -4,10 +4,11 @@ use std::error::Error as StdError;
 use std::fmt;
 
 use base64::Engine as _;
-use std::any::TypeId;
 
 use http::{HeaderMap, HeaderName, HeaderValue};
 use serde::ser::{Serialize, SerializeStruct, Serializer};
+
+use crate::naming::{chain, error_type_of};
 
 /// The trailer that names the error type of a failed streamed response.
 ///
@@ -45,20 +46,12 @@ type BoxError = Box<dyn StdError + Send + Sync + 'static>;
 /// renders the two trailers the Runtime API reads after the last chunk, the same bytes the
 /// Node.js runtime sends.
 ///
-/// The error type of a failure of the body's source is the failing error's own:
-///
-/// | the source's error | error type |
-/// | --- | --- |
-/// | a `StreamError`, or an error whose source chain holds one | its own, unchanged |
-/// | [`ResponseTooLarge`]: the next byte would exceed the budget | `Response.TooLarge` |
-/// | with feature `s3`, an S3 body that ended short of its length | `Body.Truncated` |
-/// | with feature `s3`, an S3 object that changed while being resumed | `Body.ObjectChanged` |
-/// | with feature `s3`, an S3 checksum mismatch, found after the last byte | `Body.ChecksumMismatch` |
-/// | with feature `s3`, an S3 body whose resuming gave up | `Body.RetriesExhausted` |
-/// | any other error of type `E` | `E`'s type name, as `lambda_runtime::Diagnostic` names errors (`std::io::error::Error`, say); `Body.Failed` when `E` is a boxed error |
-///
-/// The errors of known kinds are found by type ([`NamedError`]), never by the text of a
-/// message or a type name.
+/// The error type of a failure of the body's source is its cause's own: that of the first
+/// error in its source chain that names itself ([`error_type_of`](crate::error_type_of):
+/// a `StreamError`, kept whole; [`ResponseTooLarge`], `Response.TooLarge`; with feature
+/// `s3`, an S3 body's failure, `Body.Truncated` and the like; an AWS SDK error, its code),
+/// and `Body.Failed` when none does. The errors of known kinds are found by type, never by
+/// the text of a message or a type name.
 ///
 /// `Display` says what this layer knows (the error type, and the message when there is no
 /// source); the cause is [`source`](StdError::source), never repeated.
@@ -67,15 +60,15 @@ type BoxError = Box<dyn StdError + Send + Sync + 'static>;
 /// use std::error::Error as _;
 /// use lambda_stream::StreamError;
 ///
-/// // Any error of a body: typed by its own type name.
+/// // An error that names no cause: `Body.Failed`, with its message.
 /// let io = StreamError::from_body_error(std::io::Error::other("connection reset"));
-/// assert_eq!(io.error_type(), "std::io::error::Error");
+/// assert_eq!(io.error_type(), "Body.Failed");
 /// assert_eq!(io.message(), "connection reset");
 /// assert!(io.source_ref::<std::io::Error>().is_some());
 ///
-/// // Already boxed, of an unknown kind: `Body.Failed`.
-/// let boxed = StreamError::from_source("gone".into());
-/// assert_eq!(boxed.error_type(), "Body.Failed");
+/// // One that carries a `StreamError`, however deep: named by it.
+/// let wrapped = std::io::Error::other(StreamError::new("Upstream.Gone", "went away"));
+/// assert_eq!(StreamError::from_body_error(wrapped).error_type(), "Upstream.Gone");
 ///
 /// // A type of your own, with the source's message and its causes as the trace.
 /// #[derive(Debug)]
@@ -160,11 +153,11 @@ impl StdError for ResponseTooLarge {}
 
 /// An error that names its own Lambda error type (`errorType`, `Category.Reason`).
 ///
-/// [`StreamError::from_body_error`] walks a failed body's error and its source chain and
-/// looks, by downcast, for the types that implement it: [`StreamError`] (kept whole, its
-/// message and trace included), [`ResponseTooLarge`] and, with feature `s3`,
-/// `lambda_stream_s3::BodyError`. The first one found names the failure. An error type of
-/// your own names itself by being, or carrying as its source, a [`StreamError`].
+/// [`error_type_of`](crate::error_type_of) walks an error and its source chain and looks,
+/// by downcast, for the types that name themselves: [`StreamError`], [`ResponseTooLarge`]
+/// and, with feature `s3`, `lambda_stream_s3::BodyError`, among others. The first one found
+/// names the failure. An error type of your own names itself by being, or carrying as its
+/// source, a [`StreamError`].
 ///
 /// ```
 /// use lambda_stream::{NamedError, StreamError};
@@ -205,19 +198,6 @@ impl NamedError for lambda_stream_s3::BodyError {
     }
 }
 
-/// `error` as a [`NamedError`] if it is of one of the types that this crate names (a
-/// [`StreamError`] is looked for on its own, since it is kept whole).
-fn named<'a>(error: &'a (dyn StdError + 'static)) -> Option<&'a dyn NamedError> {
-    if let Some(e) = error.downcast_ref::<ResponseTooLarge>() {
-        return Some(e);
-    }
-    #[cfg(feature = "s3")]
-    if let Some(e) = error.downcast_ref::<lambda_stream_s3::BodyError>() {
-        return Some(e);
-    }
-    None
-}
-
 impl fmt::Debug for StreamError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("StreamError")
@@ -242,61 +222,37 @@ impl StreamError {
         }
     }
 
-    /// The failure of a body's source, typed as the table above says: a `StreamError` is
-    /// returned unchanged, an error of a known kind gets that kind's type, any other gets
-    /// the name of `E`.
+    /// The failure of a body's source, typed as its cause names itself: a `StreamError` is
+    /// returned unchanged, an error whose chain names itself gets that name, any other is
+    /// `Body.Failed`.
     pub fn from_body_error<E>(error: E) -> Self
     where
-        E: Into<BoxError> + 'static,
+        E: Into<BoxError>,
     {
-        // A boxed error hides its type: the box's own name says nothing.
-        let fallback = if TypeId::of::<E>() == TypeId::of::<BoxError>() {
-            "Body.Failed"
-        } else {
-            std::any::type_name::<E>()
-        };
-        StreamError::classify(error.into(), fallback)
+        StreamError::from_source(error.into())
     }
 
-    /// As [`from_body_error`](Self::from_body_error) for an already boxed error: an error
-    /// of an unknown kind is `Body.Failed`.
+    /// As [`from_body_error`](Self::from_body_error) for an already boxed error.
     pub fn from_source(error: BoxError) -> Self {
-        StreamError::classify(error, "Body.Failed")
-    }
-
-    fn classify(error: BoxError, fallback: &str) -> Self {
         let error = match error.downcast::<StreamError>() {
             Ok(e) => return *e,
             Err(other) => other,
         };
-        // The first error of a known kind in the chain decides: wrappers such as
-        // `axum::Error` or `std::io::Error` keep the error they carry as their source.
-        let mut error_type = None;
-        let mut next: Option<&(dyn StdError + 'static)> = Some(error.as_ref());
-        while let Some(e) = next {
-            if let Some(own) = e.downcast_ref::<StreamError>() {
+        // A `StreamError` inside a wrapper (`axum::Error`, `std::io::Error`) is kept whole:
+        // its message and trace too.
+        let own = chain(error.as_ref())
+            .find_map(|e| e.downcast_ref::<StreamError>())
+            .map(|own| {
                 let mut found = StreamError::new(own.error_type(), own.message());
                 found.inner.trace = own.inner.trace.clone();
-                found.inner.source = Some(error);
-                return found;
-            }
-            if let Some(known) = named(e) {
-                error_type = Some(known.error_type().to_owned());
-                break;
-            }
-            // `std::io::Error` hides the error it carries from `source()`.
-            next = match e
-                .downcast_ref::<std::io::Error>()
-                .and_then(|io| io.get_ref())
-            {
-                Some(inner) => Some(inner as &(dyn StdError + 'static)),
-                None => e.source(),
-            };
+                found
+            });
+        if let Some(mut found) = own {
+            found.inner.source = Some(error);
+            return found;
         }
-        match error_type {
-            Some(error_type) => StreamError::with_source(error_type, error),
-            None => StreamError::with_source(fallback, error),
-        }
+        let error_type = error_type_of(error.as_ref()).unwrap_or_else(|| "Body.Failed".to_owned());
+        StreamError::with_source(error_type, error)
     }
 
     /// An error of type `error_type` whose message is `source`'s and whose trace is the
@@ -317,6 +273,51 @@ impl StreamError {
                 source: Some(source),
             }),
         }
+    }
+
+    /// The error that the trailers of a failed response carry, as [`trailers`](Self::trailers)
+    /// writes them (and as the Runtime API reads them): `None` when there is no
+    /// `Lambda-Runtime-Function-Error-Type`. A body trailer that is not base64 of
+    /// `{"errorType","errorMessage","trace"}` leaves the message saying so, and the trace
+    /// empty.
+    ///
+    /// ```
+    /// use lambda_stream::StreamError;
+    ///
+    /// let sent = StreamError::new("Upstream.Gone", "the upstream went away");
+    /// let read = StreamError::from_trailers(&sent.trailers()).unwrap();
+    /// assert_eq!(read.body_json(), sent.body_json());
+    /// ```
+    pub fn from_trailers(trailers: &HeaderMap) -> Option<Self> {
+        let error_type = trailers.get(ERROR_TYPE_TRAILER)?;
+        let error_type = String::from_utf8_lossy(error_type.as_bytes()).into_owned();
+        let body = trailers
+            .get(ERROR_BODY_TRAILER)
+            .and_then(|b| {
+                base64::engine::general_purpose::STANDARD
+                    .decode(b.as_bytes())
+                    .ok()
+            })
+            .and_then(|json| serde_json::from_slice::<serde_json::Value>(&json).ok());
+        let Some(body) = body else {
+            return Some(StreamError::new(
+                error_type,
+                format!(
+                    "the response body ended with a `{ERROR_TYPE_TRAILER}` trailer and no readable `{ERROR_BODY_TRAILER}`"
+                ),
+            ));
+        };
+        let message = body["errorMessage"].as_str().unwrap_or_default().to_owned();
+        let mut error = StreamError::new(error_type, message);
+        error.inner.trace = body["trace"]
+            .as_array()
+            .map(|t| {
+                t.iter()
+                    .filter_map(|l| l.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default();
+        Some(error)
     }
 
     /// The budget of `limit` bytes would be exceeded by the next byte.
@@ -442,7 +443,7 @@ mod tests {
             "Upstream.Gone"
         );
         let io = StreamError::from_body_error(std::io::Error::other("x"));
-        assert_eq!(io.error_type(), "std::io::error::Error");
+        assert_eq!(io.error_type(), "Body.Failed");
         let boxed_io: BoxError = Box::new(std::io::Error::other("x"));
         assert_eq!(
             StreamError::from_body_error(boxed_io).error_type(),

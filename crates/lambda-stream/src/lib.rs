@@ -10,6 +10,7 @@
 mod body;
 mod config;
 mod error;
+mod naming;
 mod response_stream;
 mod stats;
 
@@ -18,6 +19,7 @@ pub use config::{DEFAULT_MAX_RESPONSE_BYTES, RESPONSE_OVERHEAD_BYTES, ResponseCo
 pub use error::{
     ERROR_BODY_TRAILER, ERROR_TYPE_TRAILER, NamedError, ResponseTooLarge, StreamError,
 };
+pub use naming::{error_type_of, message_of};
 pub use response_stream::ResponseStream;
 pub use stats::StreamStats;
 
