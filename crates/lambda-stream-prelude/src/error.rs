@@ -40,11 +40,6 @@ pub enum NameProblem {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ValueProblem {
-    /// The value is not valid UTF-8 (the prelude is JSON text).
-    NotUtf8 {
-        /// Offset of the first byte that is not part of a valid UTF-8 sequence.
-        at: usize,
-    },
     /// The value holds CR, LF, NUL or another control byte (horizontal tab is allowed).
     Forbidden {
         /// The offending byte.
@@ -120,12 +115,6 @@ impl fmt::Display for ShowByte {
 impl fmt::Display for ValueProblem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match *self {
-            ValueProblem::NotUtf8 { at } => {
-                write!(
-                    f,
-                    "expected UTF-8 text, found an invalid sequence at byte {at}"
-                )
-            }
             ValueProblem::Forbidden { byte, at } => write!(
                 f,
                 "expected no CR, LF, NUL or other control byte, found {} at byte {at}",

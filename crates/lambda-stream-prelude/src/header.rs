@@ -138,22 +138,25 @@ pub(crate) fn check_name(name: &str) -> Result<(), NameProblem> {
     }
 }
 
-/// Checks a field value: UTF-8, and no control byte other than horizontal tab (this refuses
-/// CR, LF and NUL, which would split or end the header, and DEL).
-pub(crate) fn check_value(value: &[u8]) -> Result<&str, ValueProblem> {
-    let text = std::str::from_utf8(value).map_err(|e| ValueProblem::NotUtf8 {
-        at: e.valid_up_to(),
-    })?;
-    match value
+/// Checks a field value, and gives it as text: no control byte other than horizontal tab
+/// (this refuses CR, LF and NUL, which would split or end the header, and DEL). A value that
+/// is UTF-8 is that text; any other is read as ISO-8859-1, a character per byte: the
+/// `obs-text` (bytes 0x80 to 0xFF) that RFC 9110, section 5.5, still lets a field carry, as
+/// Node.js sends it (a Latin-1 `caf\xE9` is the text `café`).
+pub(crate) fn check_value(value: &[u8]) -> Result<std::borrow::Cow<'_, str>, ValueProblem> {
+    if let Some(at) = value
         .iter()
         .position(|&b| (b < 0x20 && b != b'\t') || b == 0x7f)
     {
-        Some(at) => Err(ValueProblem::Forbidden {
+        return Err(ValueProblem::Forbidden {
             byte: value[at],
             at,
-        }),
-        None => Ok(text),
+        });
     }
+    Ok(match std::str::from_utf8(value) {
+        Ok(text) => std::borrow::Cow::Borrowed(text),
+        Err(_) => std::borrow::Cow::Owned(value.iter().map(|&b| char::from(b)).collect()),
+    })
 }
 
 #[cfg(test)]
@@ -181,8 +184,14 @@ mod tests {
 
     #[test]
     fn values() {
-        assert_eq!(check_value(b"text/plain; q=1\tx"), Ok("text/plain; q=1\tx"));
-        assert_eq!(check_value("caf\u{e9}".as_bytes()), Ok("caf\u{e9}"));
+        assert_eq!(
+            check_value(b"text/plain; q=1\tx").as_deref(),
+            Ok("text/plain; q=1\tx")
+        );
+        assert_eq!(check_value("caf\u{e9}".as_bytes()).as_deref(), Ok("caf\u{e9}"));
+        // obs-text: not UTF-8, read as ISO-8859-1.
+        assert_eq!(check_value(b"caf\xe9").as_deref(), Ok("caf\u{e9}"));
+        assert_eq!(check_value(b"ok\xff").as_deref(), Ok("ok\u{ff}"));
         assert_eq!(
             check_value(b"a\r\nb"),
             Err(ValueProblem::Forbidden { byte: b'\r', at: 1 })
@@ -199,7 +208,6 @@ mod tests {
             check_value(b"a\x7f"),
             Err(ValueProblem::Forbidden { byte: 0x7f, at: 1 })
         );
-        assert_eq!(check_value(b"ok\xff"), Err(ValueProblem::NotUtf8 { at: 2 }));
     }
 
     #[test]

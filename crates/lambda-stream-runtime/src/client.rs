@@ -58,23 +58,25 @@ impl Client {
         })
     }
 
-    /// `Host`, then `User-Agent` (not on a streamed request: the Node.js runtime sends none
-    /// there), `Connection: keep-alive` and, when the body's length is unknown,
-    /// `Transfer-Encoding: chunked`, after the request's own headers.
+    /// After the request's own headers: `Transfer-Encoding: chunked` when the body's length
+    /// is unknown, then `Host`, `User-Agent` (not on a streamed request: the Node.js runtime
+    /// sends none there) and `Connection: keep-alive`. The Node.js runtime (4.x) sets
+    /// `Transfer-Encoding` with its own headers, and Node's HTTP client adds `Host`, then
+    /// `Connection`, after them: the same order.
     fn finish(&self, request: &mut Request<ApiBody>) {
         let streamed = request.body().size_hint().exact().is_none();
         let headers = request.headers_mut();
-        headers.insert(header::HOST, self.host.clone());
-        if !streamed {
-            headers.insert(header::USER_AGENT, HeaderValue::from_static(USER_AGENT));
-        }
-        headers.insert(header::CONNECTION, HeaderValue::from_static("keep-alive"));
         if streamed {
             headers.insert(
                 header::TRANSFER_ENCODING,
                 HeaderValue::from_static("chunked"),
             );
         }
+        headers.insert(header::HOST, self.host.clone());
+        if !streamed {
+            headers.insert(header::USER_AGENT, HeaderValue::from_static(USER_AGENT));
+        }
+        headers.insert(header::CONNECTION, HeaderValue::from_static("keep-alive"));
     }
 
     /// Sends `request` and reads the whole answer, reconnecting once if the connection was

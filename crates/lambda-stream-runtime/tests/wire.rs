@@ -1,5 +1,6 @@
 //! What the runtime puts on the wire, byte for byte, as the Runtime API emulator receives
-//! it: success, empty bodies, failures at every place, failures before the first byte,
+//! it (the Node.js runtime's bytes, but for the case of the chunk sizes' hex digits: uppercase
+//! here, lowercase from Node): success, empty bodies, failures at every place, failures before the first byte,
 //! panics, concurrency, and a Runtime API that refuses or resets. After each, the next
 //! invocation is served.
 
@@ -34,7 +35,9 @@ fn prelude(status: u16) -> MetadataPrelude {
         .unwrap()
 }
 
-/// The request head the Node.js runtime writes for a streamed response.
+/// The request head the Node.js runtime (4.x) writes for a streamed response: its own
+/// headers, `Transfer-Encoding` among them, then the `Host` and `Connection` that Node's
+/// HTTP client adds.
 fn streaming_head(api: &RuntimeApi, id: &str) -> String {
     format!(
         "POST /2018-06-01/runtime/invocation/{id}/response HTTP/1.1\r\n\
@@ -42,9 +45,9 @@ fn streaming_head(api: &RuntimeApi, id: &str) -> String {
          Trailer: Lambda-Runtime-Function-Error-Type\r\n\
          Trailer: Lambda-Runtime-Function-Error-Body\r\n\
          Content-Type: application/vnd.awslambda.http-integration-response\r\n\
+         Transfer-Encoding: chunked\r\n\
          Host: {}\r\n\
-         Connection: keep-alive\r\n\
-         Transfer-Encoding: chunked\r\n\r\n",
+         Connection: keep-alive\r\n\r\n",
         api.endpoint()
     )
 }
@@ -67,6 +70,7 @@ fn expected_raw(
 ) -> Vec<u8> {
     let mut raw = streaming_head(api, id).into_bytes();
     let json = prelude_json(status);
+    // Chunk sizes in uppercase hex (hyper's): the one byte-level difference from Node.
     raw.extend_from_slice(format!("{:X}\r\n{json}\r\n", json.len()).as_bytes());
     raw.extend_from_slice(b"8\r\n\0\0\0\0\0\0\0\0\r\n");
     for chunk in body {
@@ -248,6 +252,32 @@ async fn a_body_that_ends_with_its_own_error_trailers_has_them_passed_on_whole()
         format!(
             "Lambda-Runtime-Function-Error-Type: Upstream.Reset\r\nLambda-Runtime-Function-Error-Body: {encoded}\r\n\r\n"
         )
+    );
+    function.stop(&api);
+}
+
+/// A header value with obs-text (Latin-1 `caf\xE9`, as an upstream may send it) is sent,
+/// read as ISO-8859-1, as the Node.js runtime sends it: the invocation does not fail.
+#[tokio::test]
+async fn a_header_value_with_obs_text_is_sent_as_latin_1() {
+    let api = RuntimeApi::start().unwrap();
+    let function = Function::start(&api, Runtime::builder(), || {
+        service_fn(|_: Request| async {
+            let mut response = http::Response::new(Full::new(Bytes::from_static(b"ok")));
+            response.headers_mut().insert(
+                "x-place",
+                http::HeaderValue::from_bytes(b"caf\xe9").unwrap(),
+            );
+            Ok::<_, Infallible>(response)
+        })
+    });
+    let o = outcome(api.invoke(get("/"))).await;
+    assert_eq!(o.kind, Kind::Response);
+    assert!(o.error().is_none(), "{:?}", o.error());
+    let (_, frames, _) = chunks(&o.raw);
+    assert_eq!(
+        String::from_utf8_lossy(&frames[0]),
+        "{\"statusCode\":200,\"headers\":{\"x-place\":\"caf\u{e9}\"},\"cookies\":[]}"
     );
     function.stop(&api);
 }
