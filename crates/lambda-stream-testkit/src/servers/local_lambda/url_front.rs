@@ -287,10 +287,22 @@ async fn function_url(
     if http {
         let mut decoder = PreludeDecoder::new();
         loop {
-            let Some((Update::Data(data), _)) = source.next().await else {
-                record.error = Some((INCOMPLETE_RESPONSE.to_owned(), "no prelude".to_owned()));
-                finish(record);
-                return write_plain(&mut stream, StatusCode::BAD_GATEWAY, BAD_GATEWAY).await;
+            let data = match source.next().await {
+                Some((Update::Data(data), _)) => data,
+                // Error trailers before any byte (the Node.js runtime's way to fail before
+                // its first byte): the error they carry, and a 502 as for an `/error`.
+                Some((Update::Trailers(t), _)) if trailer_error(&t).is_some() => {
+                    record.error = trailer_error(&t);
+                    finish(record);
+                    return write_plain(&mut stream, StatusCode::BAD_GATEWAY, BAD_GATEWAY).await;
+                }
+                Some(_) => continue,
+                None => {
+                    record.error =
+                        Some((INCOMPLETE_RESPONSE.to_owned(), "no prelude".to_owned()));
+                    finish(record);
+                    return write_plain(&mut stream, StatusCode::BAD_GATEWAY, BAD_GATEWAY).await;
+                }
             };
             match decoder.decode(data) {
                 Ok(Decoded::NeedMore) => {}
