@@ -21,6 +21,7 @@ use lambda_stream_prelude::{CONTENT_TYPE, ReceivedPrelude};
 
 pub use body::{InvokeBody, InvokeReader};
 pub use error::{InvokeError, InvokeErrorKind};
+#[doc(inline)]
 pub use lambda_stream_prelude as prelude;
 
 type BoxError = Box<dyn StdError + Send + Sync + 'static>;

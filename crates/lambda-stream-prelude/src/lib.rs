@@ -51,4 +51,5 @@ pub const CONTENT_TYPE: &str = "application/vnd.awslambda.http-integration-respo
 /// let e = MetadataPrelude::builder().header("X-Big", "x".repeat(MAX_PRELUDE_LEN)).build().unwrap_err();
 /// assert!(matches!(e, PreludeError::TooLarge { limit: MAX_PRELUDE_LEN, .. }));
 /// ```
+#[doc(inline)]
 pub use limits::MAX_PRELUDE_LEN;

@@ -30,6 +30,7 @@ pub use error::{ConfigError, RuntimeError, RuntimeErrorKind};
 pub use event::{EventError, EventErrorKind, request_from_event};
 pub use runtime::Runtime;
 
+#[doc(inline)]
 pub use lambda_http;
 /// `tracing` and `tracing-subscriber` as `lambda_runtime` gives them:
 /// [`init_default_subscriber`](tracing::init_default_subscriber) sets up logging the way

@@ -23,7 +23,9 @@ pub use naming::{error_type_of, message_of};
 pub use response_stream::ResponseStream;
 pub use stats::StreamStats;
 
+#[doc(inline)]
 pub use lambda_stream_chunk as chunk;
+#[doc(inline)]
 pub use lambda_stream_prelude as prelude;
 #[cfg(feature = "s3")]
 #[cfg_attr(docsrs, doc(cfg(feature = "s3")))]
