@@ -115,10 +115,10 @@ async fn a_failure_before_the_first_byte_reaches_callers_alike_by_error_or_by_em
     );
     let records = node.records();
     assert!(
-        records
-            .iter()
-            .all(|r| r.error.as_ref().is_some_and(|(t, m)| t == "Node.Failed"
-                && m == "failed before its first byte")),
+        records.iter().all(|r| r
+            .error
+            .as_ref()
+            .is_some_and(|(t, m)| t == "Node.Failed" && m == "failed before its first byte")),
         "{records:?}"
     );
     drop(node);

@@ -188,7 +188,10 @@ mod tests {
             check_value(b"text/plain; q=1\tx").as_deref(),
             Ok("text/plain; q=1\tx")
         );
-        assert_eq!(check_value("caf\u{e9}".as_bytes()).as_deref(), Ok("caf\u{e9}"));
+        assert_eq!(
+            check_value("caf\u{e9}".as_bytes()).as_deref(),
+            Ok("caf\u{e9}")
+        );
         // obs-text: not UTF-8, read as ISO-8859-1.
         assert_eq!(check_value(b"caf\xe9").as_deref(), Ok("caf\u{e9}"));
         assert_eq!(check_value(b"ok\xff").as_deref(), Ok("ok\u{ff}"));

@@ -492,29 +492,6 @@ async fn an_event_that_is_not_an_http_request_is_reported() {
 }
 
 #[tokio::test]
-async fn a_header_value_that_is_not_utf8_is_refused_before_any_byte() {
-    let api = RuntimeApi::start().unwrap();
-    let function = Function::start(&api, Runtime::builder(), || {
-        service_fn(|request: Request| async move {
-            let mut response = http::Response::new(Full::new(Bytes::from_static(b"x")));
-            if request.uri().path() == "/latin1" {
-                response
-                    .headers_mut()
-                    .insert("x-name", http::HeaderValue::from_bytes(b"Jos\xe9").unwrap());
-            }
-            Ok::<_, Infallible>(response)
-        })
-    });
-    let o = outcome(api.invoke(get("/latin1"))).await;
-    assert_eq!(o.kind, Kind::Error);
-    let (error_type, json) = o.error().unwrap();
-    assert_eq!(error_type, "Response.InvalidPrelude");
-    assert!(json.contains("x-name"), "names the header: {json}");
-    next_is_served(&api).await;
-    function.stop(&api);
-}
-
-#[tokio::test]
 async fn four_invocations_run_at_once_with_a_concurrency_of_four() {
     let api = RuntimeApi::start().unwrap();
     let started = Arc::new(AtomicUsize::new(0));

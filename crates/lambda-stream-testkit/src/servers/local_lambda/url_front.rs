@@ -298,8 +298,7 @@ async fn function_url(
                 }
                 Some(_) => continue,
                 None => {
-                    record.error =
-                        Some((INCOMPLETE_RESPONSE.to_owned(), "no prelude".to_owned()));
+                    record.error = Some((INCOMPLETE_RESPONSE.to_owned(), "no prelude".to_owned()));
                     finish(record);
                     return write_plain(&mut stream, StatusCode::BAD_GATEWAY, BAD_GATEWAY).await;
                 }
