@@ -56,7 +56,8 @@ async fn answer(api: &RuntimeApi, event: Bytes) -> (u16, Bytes, Outcome) {
     let invocation = api.invoke(event);
     let o = tokio::time::timeout(Duration::from_secs(60), invocation.outcome())
         .await
-        .expect("an answer within a minute");
+        .expect("an answer within a minute")
+        .expect("an answer that started and ended");
     assert_eq!(o.kind, Kind::Response, "{:?}", o.error());
     let at = o
         .body

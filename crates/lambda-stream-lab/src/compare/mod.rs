@@ -181,6 +181,7 @@ fn lambda(
             buffer_responses: true,
             lambda_rate: options.lambda_rate,
             streamed_limit: budget,
+            ..Options::default()
         },
     )
     .map_err(|e| e.to_string())

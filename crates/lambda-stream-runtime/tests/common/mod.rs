@@ -77,6 +77,7 @@ pub(crate) async fn outcome(invocation: Invocation) -> Outcome {
     tokio::time::timeout(ANSWER_LIMIT, invocation.outcome())
         .await
         .unwrap_or_else(|_| panic!("no answer to invocation {id} within {ANSWER_LIMIT:?}"))
+        .unwrap_or_else(|| panic!("invocation {id}: the emulator stopped before the answer ended"))
 }
 
 /// A GET of `path` through a function URL.

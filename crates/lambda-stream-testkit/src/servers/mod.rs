@@ -8,13 +8,13 @@ mod cargo_lambda;
 mod error;
 pub mod http;
 #[cfg(feature = "local-lambda")]
-pub mod local_lambda;
+pub use lambda_stream_local::local_lambda;
 #[cfg(feature = "fixtures")]
 mod moto;
 #[cfg(feature = "fixtures")]
 mod proxy;
 #[cfg(feature = "runtime-api")]
-pub mod runtime_api;
+pub use lambda_stream_local::runtime_api;
 #[cfg(feature = "s3")]
 mod s3;
 

@@ -1,4 +1,4 @@
-//! A Lambda Runtime API emulator (feature `runtime-api`): a hyper server on 127.0.0.1 that
+//! A Lambda Runtime API emulator: a hyper server on 127.0.0.1 that
 //! hands out queued events, records each response request byte for byte (chunk framing and
 //! trailers included), and can stall, refuse or reset on demand.
 

@@ -20,7 +20,7 @@ use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 
 use super::outcome::{INCOMPLETE_RESPONSE, report, trailer_error};
-use crate::servers::runtime_api::{Kind, RuntimeApi, Update};
+use crate::runtime_api::{Kind, RuntimeApi, Update};
 
 pub(super) async fn serve(listener: TcpListener, api: Arc<RuntimeApi>, log: Arc<PathBuf>) {
     let mut connections = tokio::task::JoinSet::new();

@@ -16,7 +16,7 @@ use tokio::sync::mpsc;
 use super::outcome::{
     BUFFERED_LIMIT, INCOMPLETE_RESPONSE, Options, Record, TOO_LARGE, report, trailer_error,
 };
-use crate::servers::runtime_api::{Kind, RuntimeApi, Update, function_url_event};
+use crate::runtime_api::{Kind, RuntimeApi, Update, function_url_event};
 
 /// A function URL front, written on the socket itself (one request per connection), so
 /// that it can end a failed response as Lambda does: every byte the function sent, then the
@@ -90,13 +90,13 @@ fn status_line(status: u16) -> String {
 /// pace reaches the function), or a queue a task fills as fast as the function sends (as
 /// Lambda buffers).
 enum Source {
-    Direct(crate::servers::runtime_api::Invocation),
+    Direct(crate::runtime_api::Invocation),
     /// Each update with the moment it arrived from the function.
     Buffered(mpsc::UnboundedReceiver<(Update, tokio::time::Instant)>),
 }
 
 impl Source {
-    fn new(mut invocation: crate::servers::runtime_api::Invocation, buffer: bool) -> Source {
+    fn new(mut invocation: crate::runtime_api::Invocation, buffer: bool) -> Source {
         if !buffer {
             return Source::Direct(invocation);
         }

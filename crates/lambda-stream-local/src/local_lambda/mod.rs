@@ -1,5 +1,4 @@
-//! A local Lambda (feature `local-lambda`): a real function binary on the test kit's
-//! Runtime API emulator, with the two fronts a caller uses: `InvokeWithResponseStream` (the
+//! A local Lambda: a real function binary on the Runtime API emulator, with the two fronts a caller uses: `InvokeWithResponseStream` (the
 //! real event-stream encoding, for the real `aws-sdk-lambda` client) and a function URL.
 //!
 //! Unlike `cargo lambda watch`, both fronts keep a failure visible as Lambda does: the
@@ -14,8 +13,8 @@ use std::sync::Arc;
 
 use tokio::net::TcpListener;
 
-use crate::servers::error::FixtureError;
-use crate::servers::runtime_api::RuntimeApi;
+use crate::error::LocalError;
+use crate::runtime_api::RuntimeApi;
 use invoke_front::serve;
 use url_front::url_front;
 
@@ -25,7 +24,7 @@ mod url_front;
 
 pub use outcome::{BUFFERED_LIMIT, INCOMPLETE_RESPONSE, Options, Record, TOO_LARGE};
 
-/// A function binary served by the test kit's Runtime API emulator, with an
+/// A function binary served by the Runtime API emulator, with an
 /// `InvokeWithResponseStream` front ([`endpoint`](Self::endpoint), for `aws-sdk-lambda`'s
 /// `endpoint_url`) and a function URL front ([`url`](Self::url)), all on 127.0.0.1; the
 /// function processes and every server stop when it is dropped.
@@ -54,7 +53,7 @@ impl LocalLambda {
     /// # Errors
     ///
     /// What could not start.
-    pub fn start(function: &Path, env: &[(&str, String)]) -> Result<LocalLambda, FixtureError> {
+    pub fn start(function: &Path, env: &[(&str, String)]) -> Result<LocalLambda, LocalError> {
         LocalLambda::start_with(function, env, Options::default())
     }
 
@@ -67,15 +66,15 @@ impl LocalLambda {
         function: &Path,
         env: &[(&str, String)],
         options: Options,
-    ) -> Result<LocalLambda, FixtureError> {
-        let io = |what: &str, e| FixtureError::io(what, e);
+    ) -> Result<LocalLambda, LocalError> {
+        let io = |what: &str, e| LocalError::io(what, e);
         let api = Arc::new(RuntimeApi::start().map_err(|e| io("Runtime API", e))?);
-        let bind = || {
-            std::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))
+        let bind = |port: u16| {
+            std::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, port)))
                 .and_then(|l| l.set_nonblocking(true).map(|()| l))
-                .map_err(|e| io("no port on 127.0.0.1", e))
+                .map_err(|e| io(&format!("port {port} on 127.0.0.1"), e))
         };
-        let (invoke_listener, url_listener) = (bind()?, bind()?);
+        let (invoke_listener, url_listener) = (bind(options.invoke_port)?, bind(options.url_port)?);
         let invoke = invoke_listener
             .local_addr()
             .map_err(|e| io("a listener's address", e))?;
@@ -99,7 +98,7 @@ impl LocalLambda {
                     .stdout(out)
                     .stderr(err)
                     .spawn()
-                    .map_err(|e| FixtureError::cannot_start(function, e))?,
+                    .map_err(|e| LocalError::cannot_start(function, e))?,
             );
         }
         let records = Arc::new(std::sync::Mutex::new(Vec::new()));

@@ -33,16 +33,22 @@ pub struct Options {
     /// The most a streamed response may carry (Lambda's is 200 MiB); past it the response is
     /// cut and the invocation reported as [`TOO_LARGE`].
     pub streamed_limit: u64,
+    /// The function URL front's port on 127.0.0.1; 0 for any free one.
+    pub url_port: u16,
+    /// The `InvokeWithResponseStream` front's port on 127.0.0.1; 0 for any free one.
+    pub invoke_port: u16,
 }
 
 impl Default for Options {
-    /// One process, no buffering, no rate, Lambda's 200 MiB.
+    /// One process, no buffering, no rate, Lambda's 200 MiB, free ports.
     fn default() -> Self {
         Options {
             processes: 1,
             buffer_responses: false,
             lambda_rate: false,
             streamed_limit: limits::MAX_STREAMED_RESPONSE_BYTES,
+            url_port: 0,
+            invoke_port: 0,
         }
     }
 }

@@ -1,0 +1,113 @@
+//! `lambda-stream-local`: a function binary behind a local function URL and
+//! `InvokeWithResponseStream`, until interrupted.
+
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Parser;
+use lambda_stream_local::{LocalLambda, Options, Record};
+
+/// A local streaming Lambda: runs FUNCTION on a Lambda Runtime API of its own, behind a
+/// function URL (RESPONSE_STREAM) and InvokeWithResponseStream, both on 127.0.0.1. A
+/// failure after the first byte aborts the function URL's response (curl exits with 18)
+/// and ends InvokeWithResponseStream with the function's error code.
+#[derive(Debug, Parser)]
+#[command(name = "lambda-stream-local", version)]
+struct Cli {
+    /// The function's executable (its `bootstrap`, or `target/release/<bin>`).
+    function: PathBuf,
+    /// The function URL's port on 127.0.0.1 (0: any free one).
+    #[arg(long, default_value_t = 9000)]
+    url_port: u16,
+    /// The InvokeWithResponseStream endpoint's port on 127.0.0.1 (0: any free one).
+    #[arg(long, default_value_t = 9001)]
+    invoke_port: u16,
+    /// Adds KEY=VALUE to the function's environment (repeat it for more).
+    #[arg(long = "env", value_name = "KEY=VALUE", value_parser = key_value)]
+    env: Vec<(String, String)>,
+    /// How many function processes serve requests at once (each one invocation at a time).
+    #[arg(long, default_value_t = 1)]
+    processes: usize,
+    /// Applies Lambda's rate to streamed responses: the first 6 MB at full speed, then at
+    /// most 2 MB/s.
+    #[arg(long)]
+    lambda_rate: bool,
+}
+
+fn key_value(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((key, value)) if !key.is_empty() => Ok((key.to_owned(), value.to_owned())),
+        _ => Err(format!("expected KEY=VALUE, found {text:?}")),
+    }
+}
+
+/// One line for an invocation through the function URL.
+fn line(record: &Record) -> String {
+    let outcome = match &record.error {
+        None => "ok".to_owned(),
+        Some((error_type, message)) => format!("FAILED {error_type}: {message}"),
+    };
+    format!(
+        "[invocation] {} {} bytes in {:.1} ms: {outcome}",
+        record.path,
+        record.body_bytes,
+        record.busy.as_secs_f64() * 1e3
+    )
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let options = Options {
+        processes: cli.processes,
+        // As Lambda: the function's response is read as fast as it comes, whatever the
+        // client's pace.
+        buffer_responses: true,
+        lambda_rate: cli.lambda_rate,
+        url_port: cli.url_port,
+        invoke_port: cli.invoke_port,
+        ..Options::default()
+    };
+    let env: Vec<(&str, String)> = cli
+        .env
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.clone()))
+        .collect();
+    let lambda = match LocalLambda::start_with(&cli.function, &env, options) {
+        Ok(lambda) => lambda,
+        Err(e) => {
+            eprintln!("lambda-stream-local: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    println!("function URL:                     {}", lambda.url("/"));
+    println!("InvokeWithResponseStream endpoint: {}", lambda.endpoint());
+    let _ = std::io::stdout().flush();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flag = stop.clone();
+    let _ = std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build();
+        if let Ok(runtime) = runtime {
+            let _ = runtime.block_on(tokio::signal::ctrl_c());
+        }
+        flag.store(true, std::sync::atomic::Ordering::SeqCst);
+    });
+    let (mut logged, mut printed) = (0, 0);
+    while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+        let logs = lambda.logs();
+        if logs.len() > logged {
+            print!("{}", &logs[logged..]);
+            logged = logs.len();
+        }
+        let records = lambda.records();
+        for record in &records[printed.min(records.len())..] {
+            println!("{}", line(record));
+        }
+        printed = records.len();
+        let _ = std::io::stdout().flush();
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::process::ExitCode::SUCCESS
+}

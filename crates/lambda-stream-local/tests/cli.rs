@@ -1,0 +1,86 @@
+//! The `lambda-stream-local` binary, as its README runs it: the runtime's `axum_router`
+//! example behind it, reached with `curl`. A body that streams arrives whole; one that
+//! fails mid-way makes `curl` exit with 18 (the response ended without its last chunk);
+//! each invocation gets a line, and the function's own output is passed on.
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+
+/// The binary, stopped when dropped.
+struct Local(Child);
+
+impl Drop for Local {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn curl(url: &str) -> (Option<i32>, Vec<u8>) {
+    let out = Command::new("curl")
+        .args(["-sS", "--max-time", "30", url])
+        .output()
+        .expect("curl runs");
+    (out.status.code(), out.stdout)
+}
+
+#[test]
+fn a_failure_mid_body_makes_curl_exit_18_and_is_logged() {
+    let example = lambda_stream_testkit::servers::build::example(
+        &PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../lambda-stream-runtime"),
+        "axum_router",
+        &[],
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_lambda-stream-local"))
+        .arg(&example)
+        .args(["--url-port", "0", "--invoke-port", "0"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let local = Local(child);
+    let first = lines.next().unwrap().unwrap();
+    let url = first
+        .split_whitespace()
+        .last()
+        .unwrap_or_else(|| panic!("{first}"))
+        .to_owned();
+    assert!(url.starts_with("http://127.0.0.1:"), "{first}");
+    let endpoint = lines.next().unwrap().unwrap();
+    assert!(endpoint.contains("http://127.0.0.1:"), "{endpoint}");
+
+    let (code, body) = curl(&format!("{url}count/3"));
+    assert_eq!(code, Some(0));
+    assert_eq!(body, b"line 0\nline 1\nline 2\n");
+    let (code, body) = curl(&format!("{url}fail"));
+    assert_eq!(
+        code,
+        Some(18),
+        "curl: transfer closed with outstanding read data"
+    );
+    assert_eq!(body, b"line 0\nline 1\nline 2\n");
+
+    let mut seen = Vec::new();
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        seen.push(line.clone());
+        if line.starts_with("[invocation] /fail") {
+            break;
+        }
+    }
+    let text = seen.join("\n");
+    assert!(text.contains("[invocation] /count/3 21 bytes"), "{text}");
+    assert!(
+        seen.last()
+            .is_some_and(|l| l.contains("FAILED App.Exhausted: the source ran dry after 3 lines")),
+        "{text}"
+    );
+    // The function's own line for its failure, with its request id.
+    assert!(
+        text.contains("ERROR") && text.contains("the response failed after it started"),
+        "{text}"
+    );
+    drop(local);
+}
