@@ -35,11 +35,13 @@ impl FixtureError {
     }
 
     /// A port, a file or a thread that could not be had: `{what}: {error}`.
+    #[cfg(feature = "fixtures")]
     pub(crate) fn io(what: impl fmt::Display, error: std::io::Error) -> Self {
         FixtureError::new(FixtureErrorKind::Io, format!("{what}: {error}"))
     }
 
     /// A program that could not be started.
+    #[cfg(feature = "fixtures")]
     pub(crate) fn cannot_start(program: &std::path::Path, error: std::io::Error) -> Self {
         FixtureError::new(
             FixtureErrorKind::Start,
