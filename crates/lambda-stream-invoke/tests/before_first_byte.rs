@@ -6,24 +6,16 @@
 //! gets no payload and an `InvokeComplete` naming the error: the same outcome, so the
 //! runtime keeps the path the Runtime API documents for an invocation error.
 
+mod common;
+
 use std::path::PathBuf;
 
-use aws_sdk_lambda::config::{BehaviorVersion, Credentials, Region};
+use common::client;
 use futures_util::StreamExt;
 use lambda_stream_invoke::invoke;
 use lambda_stream_testkit::servers::http::get;
 use lambda_stream_testkit::servers::runtime_api::function_url_event;
 use lambda_stream_testkit::servers::{LocalLambda, moto_with_bucket, s3_env};
-
-fn client(lambda: &LocalLambda) -> aws_sdk_lambda::Client {
-    let config = aws_sdk_lambda::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .endpoint_url(lambda.endpoint())
-        .region(Region::new("us-east-1"))
-        .credentials_provider(Credentials::new("test", "test", None, None, "tests"))
-        .build();
-    aws_sdk_lambda::Client::from_conf(config)
-}
 
 /// A function that fails every invocation as the Node.js runtime 4.x does when its handler
 /// throws before writing: a streamed `/response` whose chunked body is empty, ended by the

@@ -3,12 +3,14 @@
 //! arrive byte-exact, and a failure mid-body arrives as an error carrying the function's
 //! error type, and as an aborted response, within a second.
 
+mod common;
+
 use std::path::PathBuf;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use aws_sdk_lambda::config::{BehaviorVersion, Credentials, Region};
 use bytes::Bytes;
+use common::client;
 use futures_util::StreamExt;
 use lambda_stream_invoke::{InvokeErrorKind, invoke};
 use lambda_stream_testkit::data::{REFERENCE_SIZES, megabytes, pattern};
@@ -25,16 +27,6 @@ fn example() -> &'static PathBuf {
         lambda_stream_testkit::servers::build::example(&runtime_crate, "s3_object", &[])
             .unwrap_or_else(|e| panic!("{e}"))
     })
-}
-
-fn client(lambda: &LocalLambda) -> aws_sdk_lambda::Client {
-    let config = aws_sdk_lambda::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .endpoint_url(lambda.endpoint())
-        .region(Region::new("us-east-1"))
-        .credentials_provider(Credentials::new("test", "test", None, None, "tests"))
-        .build();
-    aws_sdk_lambda::Client::from_conf(config)
 }
 
 fn start(s3_endpoint: &str, extra: &[(&'static str, &str)]) -> LocalLambda {

@@ -2,9 +2,10 @@
 //! `axum_router` example on the test kit's local Lambda: a streamed body arrives whole,
 //! and a body that fails mid-way is an error.
 
+mod common;
+
 use std::path::PathBuf;
 
-use aws_sdk_lambda::config::{BehaviorVersion, Credentials, Region};
 use lambda_stream_testkit::servers::LocalLambda;
 
 // The README's code block, verbatim.
@@ -58,13 +59,7 @@ async fn the_readme_example_downloads_through_the_local_lambda() {
     )
     .unwrap_or_else(|e| panic!("{e}"));
     let lambda = LocalLambda::start(&example, &[]).unwrap_or_else(|e| panic!("{e}"));
-    let config = aws_sdk_lambda::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .endpoint_url(lambda.endpoint())
-        .region(Region::new("us-east-1"))
-        .credentials_provider(Credentials::new("test", "test", None, None, "tests"))
-        .build();
-    let client = aws_sdk_lambda::Client::from_conf(config);
+    let client = common::client(&lambda);
     let body = download(&client, "axum_router", "/count/3").await.unwrap();
     assert_eq!(body, b"line 0\nline 1\nline 2\n");
     let e = download(&client, "axum_router", "/fail").await.unwrap_err();
