@@ -42,6 +42,7 @@ impl Function {
         let api = RuntimeApi::start_with(Options {
             record: false,
             deliver_data: false,
+            ..Options::default()
         })
         .map_err(|e| format!("starting the emulator: {e}"))?;
         let child = Command::new(exe)

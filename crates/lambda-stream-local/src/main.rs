@@ -33,6 +33,10 @@ struct Cli {
     /// most 2 MB/s.
     #[arg(long)]
     lambda_rate: bool,
+    /// The function's timeout in seconds (Lambda's default for a new function is 3, its
+    /// most 900): past it, the invocation fails as `Sandbox.Timedout`.
+    #[arg(long, default_value_t = 900.0)]
+    timeout: f64,
 }
 
 fn key_value(text: &str) -> Result<(String, String), String> {
@@ -58,6 +62,13 @@ fn line(record: &Record) -> String {
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
+    let Ok(timeout) = Duration::try_from_secs_f64(cli.timeout) else {
+        eprintln!(
+            "lambda-stream-local: --timeout: expected a number of seconds, found {}",
+            cli.timeout
+        );
+        return std::process::ExitCode::FAILURE;
+    };
     let options = Options {
         processes: cli.processes,
         // As Lambda: the function's response is read as fast as it comes, whatever the
@@ -66,6 +77,7 @@ fn main() -> std::process::ExitCode {
         lambda_rate: cli.lambda_rate,
         url_port: cli.url_port,
         invoke_port: cli.invoke_port,
+        timeout,
         ..Options::default()
     };
     let env: Vec<(&str, String)> = cli

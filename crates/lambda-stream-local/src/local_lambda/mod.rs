@@ -9,7 +9,9 @@
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
 use tokio::net::TcpListener;
 
@@ -37,7 +39,9 @@ pub use outcome::{BUFFERED_LIMIT, INCOMPLETE_RESPONSE, Options, Record, TOO_LARG
 #[derive(Debug)]
 pub struct LocalLambda {
     api: Arc<RuntimeApi>,
-    functions: Vec<Child>,
+    functions: Arc<Mutex<Vec<Child>>>,
+    supervisor: Option<std::thread::JoinHandle<()>>,
+    stopping: Arc<AtomicBool>,
     invoke: SocketAddr,
     url: SocketAddr,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
@@ -68,7 +72,13 @@ impl LocalLambda {
         options: Options,
     ) -> Result<LocalLambda, LocalError> {
         let io = |what: &str, e| LocalError::io(what, e);
-        let api = Arc::new(RuntimeApi::start().map_err(|e| io("Runtime API", e))?);
+        let api = Arc::new(
+            RuntimeApi::start_with(crate::runtime_api::Options {
+                timeout: options.timeout,
+                ..crate::runtime_api::Options::default()
+            })
+            .map_err(|e| io("Runtime API", e))?,
+        );
         let bind = |port: u16| {
             std::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, port)))
                 .and_then(|l| l.set_nonblocking(true).map(|()| l))
@@ -84,23 +94,30 @@ impl LocalLambda {
         let log =
             std::env::temp_dir().join(format!("lambda-stream-local-lambda-{}.log", invoke.port()));
         let file = std::fs::File::create(&log).map_err(|e| io(&log.display().to_string(), e))?;
-        let mut functions = Vec::new();
+        let spawner = Spawner {
+            function: function.to_owned(),
+            env: api
+                .function_env()
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v))
+                .chain(env.iter().map(|(k, v)| ((*k).to_owned(), v.clone())))
+                .collect(),
+            log: file,
+        };
+        let mut started = Vec::new();
         for _ in 0..options.processes.max(1) {
-            let (out, err) = (
-                file.try_clone().map_err(|e| io("the log", e))?,
-                file.try_clone().map_err(|e| io("the log", e))?,
-            );
-            functions.push(
-                Command::new(function)
-                    .envs(api.function_env())
-                    .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
-                    .stdin(Stdio::null())
-                    .stdout(out)
-                    .stderr(err)
-                    .spawn()
-                    .map_err(|e| LocalError::cannot_start(function, e))?,
-            );
+            started.push(spawner.spawn()?);
         }
+        let functions = Arc::new(Mutex::new(started));
+        let stopping = Arc::new(AtomicBool::new(false));
+        let supervisor = supervise(
+            spawner,
+            functions.clone(),
+            api.clone(),
+            stopping.clone(),
+            options.processes.max(1),
+        )
+        .map_err(|e| io("a thread for the function's processes", e))?;
         let records = Arc::new(std::sync::Mutex::new(Vec::new()));
         let front_records = records.clone();
         let (stop, stopped) = tokio::sync::oneshot::channel();
@@ -131,6 +148,8 @@ impl LocalLambda {
         Ok(LocalLambda {
             api,
             functions,
+            supervisor: Some(supervisor),
+            stopping,
             invoke,
             url,
             stop: Some(stop),
@@ -171,7 +190,16 @@ impl LocalLambda {
 
 impl Drop for LocalLambda {
     fn drop(&mut self) {
-        for function in &mut self.functions {
+        self.stopping.store(true, Ordering::SeqCst);
+        if let Some(supervisor) = self.supervisor.take() {
+            let _ = supervisor.join();
+        }
+        for function in self
+            .functions
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter_mut()
+        {
             let _ = function.kill();
             let _ = function.wait();
         }
@@ -183,4 +211,85 @@ impl Drop for LocalLambda {
         }
         let _ = std::fs::remove_file(&self.log);
     }
+}
+
+/// How a function process is started.
+#[derive(Debug)]
+struct Spawner {
+    function: PathBuf,
+    env: Vec<(String, String)>,
+    log: std::fs::File,
+}
+
+impl Spawner {
+    fn spawn(&self) -> Result<Child, LocalError> {
+        let io = |what: &str, e| LocalError::io(what, e);
+        let (out, err) = (
+            self.log.try_clone().map_err(|e| io("the log", e))?,
+            self.log.try_clone().map_err(|e| io("the log", e))?,
+        );
+        Command::new(&self.function)
+            .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .stdin(Stdio::null())
+            .stdout(out)
+            .stderr(err)
+            .spawn()
+            .map_err(|e| LocalError::cannot_start(&self.function, e))
+    }
+
+    /// A line of the local Lambda's own in the function's log.
+    fn note(&self, line: &str) {
+        use std::io::Write as _;
+        let _ = writeln!(&self.log, "[lambda-stream-local] {line}");
+    }
+}
+
+/// How often the supervisor looks at the function's processes.
+const SUPERVISE_EVERY: Duration = Duration::from_millis(20);
+
+/// Starts again, as Lambda starts a new execution environment, a function process that
+/// exited, and one that ran past its timeout (stopped first). With one process, the
+/// invocation it had taken and not begun to answer fails as Lambda reports it,
+/// `Runtime.ExitError`; with several, which process had it is not known here, and that
+/// invocation fails at its timeout.
+fn supervise(
+    spawner: Spawner,
+    functions: Arc<Mutex<Vec<Child>>>,
+    api: Arc<RuntimeApi>,
+    stopping: Arc<AtomicBool>,
+    processes: usize,
+) -> std::io::Result<std::thread::JoinHandle<()>> {
+    std::thread::Builder::new()
+        .name("local-lambda-supervisor".into())
+        .spawn(move || {
+            let mut timeouts = 0;
+            while !stopping.load(Ordering::SeqCst) {
+                std::thread::sleep(SUPERVISE_EVERY);
+                let seen = api.timeouts();
+                let timed_out = seen > timeouts && processes == 1;
+                timeouts = seen;
+                let mut functions = functions.lock().unwrap_or_else(PoisonError::into_inner);
+                for function in functions.iter_mut() {
+                    if timed_out {
+                        spawner.note("the function ran past its timeout: stopped");
+                        let _ = function.kill();
+                    }
+                    let Ok(Some(status)) = function.try_wait() else {
+                        continue;
+                    };
+                    if stopping.load(Ordering::SeqCst) {
+                        return;
+                    }
+                    if processes == 1 {
+                        let message = format!("Runtime exited with error: {status}");
+                        api.abandon_taken("Runtime.ExitError", &message);
+                    }
+                    spawner.note(&format!("the function exited ({status}): started again"));
+                    match spawner.spawn() {
+                        Ok(again) => *function = again,
+                        Err(e) => spawner.note(&format!("could not start it again: {e}")),
+                    }
+                }
+            }
+        })
 }

@@ -37,10 +37,15 @@ pub struct Options {
     pub url_port: u16,
     /// The `InvokeWithResponseStream` front's port on 127.0.0.1; 0 for any free one.
     pub invoke_port: u16,
+    /// The function's timeout (Lambda's default for a new function is 3 s, its most 15
+    /// minutes): an invocation unanswered by then fails as `Sandbox.Timedout`, one still
+    /// streaming is cut and fails so; a single function process is then started again.
+    pub timeout: Duration,
 }
 
 impl Default for Options {
-    /// One process, no buffering, no rate, Lambda's 200 MiB, free ports.
+    /// One process, no buffering, no rate, Lambda's 200 MiB, free ports, a 15-minute
+    /// timeout.
     fn default() -> Self {
         Options {
             processes: 1,
@@ -49,6 +54,7 @@ impl Default for Options {
             streamed_limit: limits::MAX_STREAMED_RESPONSE_BYTES,
             url_port: 0,
             invoke_port: 0,
+            timeout: crate::runtime_api::MAX_TIMEOUT,
         }
     }
 }

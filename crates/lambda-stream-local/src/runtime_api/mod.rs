@@ -35,13 +35,24 @@ pub struct Options {
     /// then only counts the bytes, and sends [`Update::Counted`], so that the receiving
     /// side costs as little as it can).
     pub deliver_data: bool,
+    /// The function's timeout: each invocation's `Lambda-Runtime-Deadline-Ms`, and the
+    /// time after which an invocation still unanswered is reported as `Sandbox.Timedout`,
+    /// and one still streaming is cut and ends with that error (as Lambda does).
+    pub timeout: Duration,
 }
+
+/// Lambda's longest function timeout, 15 minutes: the emulator's default.
+pub const MAX_TIMEOUT: Duration = Duration::from_secs(900);
+
+/// The error type of an invocation that ran past its function's timeout (Lambda's).
+pub const TIMED_OUT: &str = "Sandbox.Timedout";
 
 impl Default for Options {
     fn default() -> Self {
         Options {
             record: true,
             deliver_data: true,
+            timeout: MAX_TIMEOUT,
         }
     }
 }
@@ -52,6 +63,46 @@ struct Queued {
     behaviour: Behaviour,
     updates: mpsc::Sender<Update>,
     raw: Arc<Mutex<Option<Bytes>>>,
+    /// Set when the function takes it.
+    deadline: Option<tokio::time::Instant>,
+}
+
+impl Queued {
+    /// Answers the invocation with an error report of the emulator's own (the function's
+    /// timeout, its exit), as Lambda reports it: the `/error` a runtime would have posted.
+    fn report(self, error_type: &str, message: &str) {
+        let mut headers = HeaderMap::new();
+        if let Ok(v) = http::HeaderValue::from_str(error_type) {
+            headers.insert("lambda-runtime-function-error-type", v);
+        }
+        let body = serde_json::json!({ "errorType": error_type, "errorMessage": message });
+        // Nothing of the answer was sent yet: the channel has room for these three.
+        let _ = self.updates.try_send(Update::Started {
+            kind: Kind::Error,
+            headers,
+        });
+        let _ = self
+            .updates
+            .try_send(Update::Data(Bytes::from(body.to_string())));
+        let _ = self.updates.try_send(Update::End { complete: true });
+    }
+}
+
+/// The trailers that end a response cut at the function's timeout.
+fn timeout_trailers(message: &str) -> HeaderMap {
+    use base64::Engine as _;
+    let body = serde_json::json!({ "errorType": TIMED_OUT, "errorMessage": message, "trace": [] });
+    let mut trailers = HeaderMap::new();
+    trailers.insert(
+        "lambda-runtime-function-error-type",
+        http::HeaderValue::from_static(TIMED_OUT),
+    );
+    if let Ok(v) = http::HeaderValue::from_str(
+        &base64::engine::general_purpose::STANDARD.encode(body.to_string()),
+    ) {
+        trailers.insert("lambda-runtime-function-error-body", v);
+    }
+    trailers
 }
 
 #[derive(Default)]
@@ -64,8 +115,10 @@ struct Shared {
     shutdown: AtomicBool,
     next_requests: AtomicU64,
     ids: AtomicU64,
+    timeouts: AtomicU64,
     record: bool,
     deliver_data: bool,
+    timeout: Duration,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -119,6 +172,7 @@ impl RuntimeApi {
         let shared = Arc::new(SharedHandle(Shared {
             record: options.record,
             deliver_data: options.deliver_data,
+            timeout: options.timeout,
             ..Shared::default()
         }));
         let listener = std::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))?;
@@ -188,6 +242,7 @@ impl RuntimeApi {
             behaviour,
             updates,
             raw: raw.clone(),
+            deadline: None,
         });
         shared.queued.notify_waiters();
         Invocation {
@@ -201,6 +256,24 @@ impl RuntimeApi {
     pub fn shutdown(&self) {
         self.shared.0.shutdown.store(true, Ordering::SeqCst);
         self.shared.0.queued.notify_waiters();
+    }
+
+    /// Answers every invocation a function took and has not begun to answer with an error
+    /// report of type `error_type` (`Runtime.ExitError` when its process exited, say), as
+    /// Lambda reports an invocation whose function died; returns how many there were.
+    pub fn abandon_taken(&self, error_type: &str, message: &str) -> usize {
+        let taken: Vec<Queued> = lock(&self.shared.0.open).drain().map(|(_, q)| q).collect();
+        let n = taken.len();
+        for queued in taken {
+            let message = format!("RequestId: {} Error: {message}", queued.id);
+            queued.report(error_type, &message);
+        }
+        n
+    }
+
+    /// How many invocations ran past the function's timeout so far.
+    pub fn timeouts(&self) -> u64 {
+        self.shared.0.timeouts.load(Ordering::SeqCst)
     }
 
     /// How many `next` requests arrived so far (including waiting ones).
@@ -267,6 +340,7 @@ async fn serve(
     control: Arc<Control>,
     request: Request<Incoming>,
 ) -> Result<Answer, io::Error> {
+    let shared_arc = shared.clone();
     let shared = &shared.0;
     let path = request.uri().path().to_owned();
     let Some(rest) = path.strip_prefix("/2018-06-01/runtime/") else {
@@ -276,7 +350,7 @@ async fn serve(
         (&Method::GET, "invocation/next") => {
             control.take_raw();
             shared.next_requests.fetch_add(1, Ordering::SeqCst);
-            next(shared).await
+            next(&shared_arc).await
         }
         (&Method::POST, "init/error") => {
             let (parts, body) = request.into_parts();
@@ -315,14 +389,15 @@ async fn serve(
                     "unknown or finished invocation",
                 ));
             };
-            receive(queued, kind, request, &control, shared.deliver_data).await
+            receive(queued, kind, request, &control, shared).await
         }
         _ => Ok(answer(StatusCode::METHOD_NOT_ALLOWED, "")),
     }
 }
 
-async fn next(shared: &Shared) -> Result<Answer, io::Error> {
-    let queued = loop {
+async fn next(handle: &Arc<SharedHandle>) -> Result<Answer, io::Error> {
+    let shared = &handle.0;
+    let mut queued = loop {
         let waiting = shared.queued.notified();
         if shared.shutdown.load(Ordering::SeqCst) {
             return Ok(answer(StatusCode::GONE, "shutting down"));
@@ -335,7 +410,9 @@ async fn next(shared: &Shared) -> Result<Answer, io::Error> {
     let deadline = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .unwrap_or_default()
-        + Duration::from_secs(900);
+        + shared.timeout;
+    let due = tokio::time::Instant::now() + shared.timeout;
+    queued.deadline = Some(due);
     let response = Response::builder()
         .status(StatusCode::OK)
         .header("content-type", "application/json")
@@ -351,7 +428,24 @@ async fn next(shared: &Shared) -> Result<Answer, io::Error> {
         )
         .body(Full::new(queued.event.clone()))
         .map_err(io::Error::other)?;
-    lock(&shared.open).insert(queued.id.clone(), queued);
+    let id = queued.id.clone();
+    lock(&shared.open).insert(id.clone(), queued);
+    // Unanswered at the deadline: reported as Lambda reports it. (One still streaming then
+    // is cut by `receive`.)
+    let watched = handle.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep_until(due).await;
+        let shared = &watched.0;
+        let unanswered = lock(&shared.open).remove(&id);
+        if let Some(queued) = unanswered {
+            shared.timeouts.fetch_add(1, Ordering::SeqCst);
+            let message = format!(
+                "RequestId: {id} Error: Task timed out after {:.2} seconds",
+                shared.timeout.as_secs_f64()
+            );
+            queued.report(TIMED_OUT, &message);
+        }
+    });
     Ok(response)
 }
 
@@ -361,8 +455,10 @@ async fn receive(
     kind: Kind,
     request: Request<Incoming>,
     control: &Control,
-    deliver_data: bool,
+    shared: &Shared,
 ) -> Result<Answer, io::Error> {
+    let deliver_data = shared.deliver_data;
+    let deadline = queued.deadline;
     let (parts, mut body) = request.into_parts();
     let updates = queued.updates;
     let finish = |complete: bool| {
@@ -395,7 +491,30 @@ async fn receive(
     };
     let mut received = 0u64;
     loop {
-        match body.frame().await {
+        let frame = match deadline {
+            Some(due) => match tokio::time::timeout_at(due, body.frame()).await {
+                Ok(frame) => frame,
+                Err(_) => {
+                    // Past the function's timeout: the response is cut, and fails.
+                    shared.timeouts.fetch_add(1, Ordering::SeqCst);
+                    let message = format!(
+                        "RequestId: {} Error: Task timed out after {:.2} seconds",
+                        queued.id,
+                        shared.timeout.as_secs_f64()
+                    );
+                    let _ = updates
+                        .send(Update::Trailers(timeout_trailers(&message)))
+                        .await;
+                    finish(false).await;
+                    return Err(io::Error::new(
+                        io::ErrorKind::TimedOut,
+                        "the function's timeout",
+                    ));
+                }
+            },
+            None => body.frame().await,
+        };
+        match frame {
             None => break,
             Some(Err(_)) => {
                 finish(false).await;
