@@ -37,6 +37,10 @@ struct Cli {
     /// most 900): past it, the invocation fails as `Sandbox.Timedout`.
     #[arg(long, default_value_t = 900.0)]
     timeout: f64,
+    /// Sets AWS_LAMBDA_MAX_CONCURRENCY for the function (Lambda Managed Instances): that
+    /// many invocations at once in one process.
+    #[arg(long)]
+    max_concurrency: Option<usize>,
 }
 
 fn key_value(text: &str) -> Result<(String, String), String> {
@@ -52,9 +56,13 @@ fn line(record: &Record) -> String {
         None => "ok".to_owned(),
         Some((error_type, message)) => format!("FAILED {error_type}: {message}"),
     };
+    let first_byte = record.first_byte.map_or("-".to_owned(), |t| {
+        format!("{:.1} ms", t.as_secs_f64() * 1e3)
+    });
     format!(
-        "[invocation] {} {} bytes in {:.1} ms: {outcome}",
+        "[invocation] {} {} {} bytes, first byte {first_byte}, {:.1} ms: {outcome}",
         record.path,
+        record.status,
         record.body_bytes,
         record.busy.as_secs_f64() * 1e3
     )
@@ -78,6 +86,7 @@ fn main() -> std::process::ExitCode {
         url_port: cli.url_port,
         invoke_port: cli.invoke_port,
         timeout,
+        max_concurrency: cli.max_concurrency,
         ..Options::default()
     };
     let env: Vec<(&str, String)> = cli

@@ -71,7 +71,10 @@ fn a_failure_mid_body_makes_curl_exit_18_and_is_logged() {
         }
     }
     let text = seen.join("\n");
-    assert!(text.contains("[invocation] /count/3 21 bytes"), "{text}");
+    assert!(
+        text.contains("[invocation] /count/3 200 21 bytes, first byte "),
+        "{text}"
+    );
     assert!(
         seen.last()
             .is_some_and(|l| l.contains("FAILED App.Exhausted: the source ran dry after 3 lines")),

@@ -1,4 +1,4 @@
-//! Lambda's limits on a function's response: part of the AWS contract, spelled once for
+//! Lambda's limits on a function's response (and its request): part of the AWS contract, spelled once for
 //! every crate of the workspace (the facade's budget, the lab's model of the wire, the
 //! local Lambda of the tests).
 //!
@@ -17,6 +17,10 @@ pub const THROTTLED_BYTES_PER_SECOND: u64 = 2_000_000;
 /// The most a buffered response may carry: 6 MB (6,291,456 bytes of the JSON the runtime
 /// posts, base64 included).
 pub const MAX_BUFFERED_RESPONSE_BYTES: u64 = 6 * 1024 * 1024;
+
+/// The most a synchronous invocation's request may carry: 6 MB (6,291,456 bytes), as for a
+/// buffered response.
+pub const MAX_REQUEST_BYTES: u64 = 6 * 1024 * 1024;
 
 /// The prelude's delimiter must end within a streamed response's first 16 KiB.
 pub const MAX_PRELUDE_LEN: usize = 16 * 1024;

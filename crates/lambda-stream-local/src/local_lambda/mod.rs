@@ -100,6 +100,11 @@ impl LocalLambda {
                 .function_env()
                 .into_iter()
                 .map(|(k, v)| (k.to_owned(), v))
+                .chain(
+                    options
+                        .max_concurrency
+                        .map(|n| ("AWS_LAMBDA_MAX_CONCURRENCY".to_owned(), n.to_string())),
+                )
                 .chain(env.iter().map(|(k, v)| ((*k).to_owned(), v.clone())))
                 .collect(),
             log: file,

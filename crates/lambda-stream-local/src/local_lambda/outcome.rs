@@ -41,6 +41,10 @@ pub struct Options {
     /// minutes): an invocation unanswered by then fails as `Sandbox.Timedout`, one still
     /// streaming is cut and fails so; a single function process is then started again.
     pub timeout: Duration,
+    /// `AWS_LAMBDA_MAX_CONCURRENCY` for the function, as Lambda Managed Instances set it:
+    /// that many invocations at once in one process (the Runtime API hands them out to
+    /// its concurrent `next` requests). `None`: not set, one at a time.
+    pub max_concurrency: Option<usize>,
 }
 
 impl Default for Options {
@@ -55,6 +59,7 @@ impl Default for Options {
             url_port: 0,
             invoke_port: 0,
             timeout: crate::runtime_api::MAX_TIMEOUT,
+            max_concurrency: None,
         }
     }
 }
@@ -64,6 +69,10 @@ impl Default for Options {
 pub struct Record {
     /// The path asked for.
     pub path: String,
+    /// The status the client got.
+    pub status: u16,
+    /// From the invocation to the first body byte written to the client, if one was.
+    pub first_byte: Option<Duration>,
     /// From the invocation to the end of the function's response request: the function's
     /// busy time, what Lambda bills.
     pub busy: Duration,

@@ -16,7 +16,7 @@ use tokio::sync::mpsc;
 use super::outcome::{
     BUFFERED_LIMIT, INCOMPLETE_RESPONSE, Options, Record, TOO_LARGE, report, trailer_error,
 };
-use crate::runtime_api::{Kind, RuntimeApi, Update, function_url_event};
+use crate::runtime_api::{Kind, RuntimeApi, Update};
 
 /// A function URL front, written on the socket itself (one request per connection), so
 /// that it can end a failed response as Lambda does: every byte the function sent, then the
@@ -37,7 +37,11 @@ pub(super) async fn url_front(
 }
 
 /// The request line and headers of a request.
-async fn read_head(stream: &mut TcpStream) -> io::Result<(String, String, Vec<(String, String)>)> {
+/// A request's method, target and headers (names lowercased), and the bytes read past the
+/// head.
+type Head = (String, String, Vec<(String, String)>, Vec<u8>);
+
+async fn read_head(stream: &mut TcpStream) -> io::Result<Head> {
     let mut raw = Vec::new();
     let mut buf = [0u8; 4096];
     let end = loop {
@@ -64,7 +68,39 @@ async fn read_head(stream: &mut TcpStream) -> io::Result<(String, String, Vec<(S
         .filter_map(|l| l.split_once(':'))
         .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_owned()))
         .collect();
-    Ok((method, target, headers))
+    let rest = raw[end + 4..].to_vec();
+    Ok((method, target, headers, rest))
+}
+
+/// The request's body, as its `Content-Length` says (a function URL request with no length
+/// has none here); `Err` with the length when it is over Lambda's 6 MB
+/// ([`MAX_REQUEST_BYTES`](lambda_stream_prelude::limits::MAX_REQUEST_BYTES)).
+async fn read_body(
+    stream: &mut TcpStream,
+    headers: &[(String, String)],
+    mut read: Vec<u8>,
+) -> io::Result<Result<Vec<u8>, u64>> {
+    let len = headers
+        .iter()
+        .find(|(n, _)| n == "content-length")
+        .and_then(|(_, v)| v.parse::<u64>().ok())
+        .unwrap_or(0);
+    if len > lambda_stream_prelude::limits::MAX_REQUEST_BYTES {
+        return Ok(Err(len));
+    }
+    let len = usize::try_from(len).unwrap_or(usize::MAX);
+    let mut buf = [0u8; 16 * 1024];
+    while read.len() < len {
+        let n = stream.read(&mut buf).await?;
+        if n == 0 {
+            return Err(io::Error::other(
+                "the connection closed in the request body",
+            ));
+        }
+        read.extend_from_slice(&buf[..n]);
+    }
+    read.truncate(len);
+    Ok(Ok(read))
 }
 
 async fn write_plain(stream: &mut TcpStream, status: StatusCode, text: &str) -> io::Result<()> {
@@ -207,17 +243,42 @@ async fn function_url(
     options: Options,
     records: &std::sync::Mutex<Vec<Record>>,
 ) -> io::Result<()> {
-    let (method, target, headers) = read_head(&mut stream).await?;
-    let pairs: Vec<(&str, &str)> = headers
-        .iter()
-        .map(|(n, v)| (n.as_str(), v.as_str()))
-        .collect();
+    let (method, target, headers, rest) = read_head(&mut stream).await?;
     let invoked = tokio::time::Instant::now();
     let mut record = Record {
         path: target.clone(),
+        // Until the function's own status is known: what a failure before it answers.
+        status: StatusCode::BAD_GATEWAY.as_u16(),
+        first_byte: None,
         busy: Duration::ZERO,
         body_bytes: 0,
         error: None,
+    };
+    let body = match read_body(&mut stream, &headers, rest).await? {
+        Ok(body) => body,
+        Err(len) => {
+            // Refused before any invocation, as Lambda refuses a payload over its limit.
+            let message = format!(
+                "a request body of {len} bytes, over {}",
+                lambda_stream_prelude::limits::MAX_REQUEST_BYTES
+            );
+            record.status = StatusCode::PAYLOAD_TOO_LARGE.as_u16();
+            record.error = Some(("RequestTooLarge".to_owned(), message.clone()));
+            records
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .push(record);
+            return write_plain(&mut stream, StatusCode::PAYLOAD_TOO_LARGE, &message).await;
+        }
+    };
+    let event = headers.iter().fold(
+        lambda_stream_invoke::FunctionUrlEvent::new(&method, &target),
+        |event, (name, value)| event.header(name, value),
+    );
+    let event = if body.is_empty() {
+        event
+    } else {
+        event.body(body)
     };
     let finish = |mut record: Record| {
         record.busy = invoked.elapsed();
@@ -226,7 +287,7 @@ async fn function_url(
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .push(record);
     };
-    let mut invocation = api.invoke(function_url_event(&method, &target, &pairs));
+    let mut invocation = api.invoke(event.to_bytes());
     let Some(Update::Started { kind, headers }) = invocation.next().await else {
         record.error = Some((INCOMPLETE_RESPONSE.to_owned(), "no answer".to_owned()));
         finish(record);
@@ -269,6 +330,12 @@ async fn function_url(
             return write_plain(&mut stream, StatusCode::BAD_GATEWAY, BAD_GATEWAY).await;
         };
         record.body_bytes = body.len() as u64;
+        record.status = head
+            .split(' ')
+            .nth(1)
+            .and_then(|code| code.parse().ok())
+            .unwrap_or(record.status);
+        record.first_byte = Some(invoked.elapsed());
         finish(record);
         let head = format!(
             "{head}content-length: {}\r\nconnection: close\r\n\r\n",
@@ -306,7 +373,8 @@ async fn function_url(
             match decoder.decode(data) {
                 Ok(Decoded::NeedMore) => {}
                 Ok(Decoded::Prelude { prelude, body }) => {
-                    head.push_str(&status_line(prelude.status().as_u16()));
+                    record.status = prelude.status().as_u16();
+                    head.push_str(&status_line(record.status));
                     for (name, value) in prelude.headers() {
                         head.push_str(&format!("{name}: {value}\r\n"));
                     }
@@ -325,6 +393,7 @@ async fn function_url(
             }
         }
     } else {
+        record.status = StatusCode::OK.as_u16();
         head.push_str("HTTP/1.1 200 OK\r\n");
         if let Some(v) = headers
             .get(http::header::CONTENT_TYPE)
@@ -375,6 +444,7 @@ async fn function_url(
         }
         rate.pass(data.len() as u64).await;
         stream.write_all(&chunk_of(&data)).await?;
+        record.first_byte.get_or_insert_with(|| invoked.elapsed());
         record.body_bytes += data.len() as u64;
     };
     let error = error.or_else(|| {
