@@ -25,6 +25,7 @@ mod outcome;
 mod url_front;
 
 pub use outcome::{BUFFERED_LIMIT, INCOMPLETE_RESPONSE, Options, Record, TOO_LARGE};
+pub use url_front::READ_AHEAD_LIMIT;
 
 /// A function binary served by the Runtime API emulator, with an
 /// `InvokeWithResponseStream` front ([`endpoint`](Self::endpoint), for `aws-sdk-lambda`'s
@@ -75,6 +76,9 @@ impl LocalLambda {
         let api = Arc::new(
             RuntimeApi::start_with(crate::runtime_api::Options {
                 timeout: options.timeout,
+                // The raw bytes of every request are for tests of a runtime's wire: kept,
+                // they would hold each whole response.
+                record: false,
                 ..crate::runtime_api::Options::default()
             })
             .map_err(|e| io("Runtime API", e))?,

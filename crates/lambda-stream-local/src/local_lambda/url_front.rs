@@ -122,13 +122,23 @@ fn status_line(status: u16) -> String {
     format!("HTTP/1.1 {status} {reason}\r\n")
 }
 
+/// The most of a function's answer the front holds ahead of a slow client. Lambda reads a
+/// function's response ahead of its client, so that a slow client does not keep the
+/// function busy, but not without bound: past this, the function waits (its writes block),
+/// and a stalled client never makes the front hold a 200 MiB body.
+pub const READ_AHEAD_LIMIT: usize = 16 * 1024 * 1024;
+
 /// Where the front reads the function's answer from: the invocation itself (the client's
-/// pace reaches the function), or a queue a task fills as fast as the function sends (as
-/// Lambda buffers).
+/// pace reaches the function), or a queue a task fills as fast as the function sends, up
+/// to [`READ_AHEAD_LIMIT`] bytes ahead of the client (as Lambda reads ahead).
 enum Source {
     Direct(crate::runtime_api::Invocation),
-    /// Each update with the moment it arrived from the function.
-    Buffered(mpsc::UnboundedReceiver<(Update, tokio::time::Instant)>),
+    /// Each update with the moment it arrived from the function, and the bytes of the
+    /// read-ahead it holds.
+    Buffered {
+        updates: mpsc::UnboundedReceiver<(Update, tokio::time::Instant, u32)>,
+        room: Arc<tokio::sync::Semaphore>,
+    },
 }
 
 impl Source {
@@ -137,14 +147,29 @@ impl Source {
             return Source::Direct(invocation);
         }
         let (tx, rx) = mpsc::unbounded_channel();
+        let room = Arc::new(tokio::sync::Semaphore::new(READ_AHEAD_LIMIT));
+        let filled = room.clone();
         tokio::spawn(async move {
             while let Some(update) = invocation.next().await {
-                if tx.send((update, tokio::time::Instant::now())).is_err() {
+                let held = match &update {
+                    Update::Data(data) => {
+                        u32::try_from(data.len().min(READ_AHEAD_LIMIT)).unwrap_or(u32::MAX)
+                    }
+                    _ => 0,
+                };
+                match filled.acquire_many(held).await {
+                    Ok(permits) => permits.forget(),
+                    Err(_) => return,
+                }
+                if tx
+                    .send((update, tokio::time::Instant::now(), held))
+                    .is_err()
+                {
                     return;
                 }
             }
         });
-        Source::Buffered(rx)
+        Source::Buffered { updates: rx, room }
     }
 
     /// The next update, and when it arrived from the function.
@@ -154,7 +179,11 @@ impl Source {
                 .next()
                 .await
                 .map(|u| (u, tokio::time::Instant::now())),
-            Source::Buffered(rx) => rx.recv().await,
+            Source::Buffered { updates, room } => {
+                let (update, at, held) = updates.recv().await?;
+                room.add_permits(held as usize);
+                Some((update, at))
+            }
         }
     }
 }
