@@ -15,8 +15,18 @@ use lambda_stream_local::{LocalLambda, Options, Record};
 #[derive(Debug, Parser)]
 #[command(name = "lambda-stream-local", version)]
 struct Cli {
-    /// The function's executable (its `bootstrap`, or `target/release/<bin>`).
-    function: PathBuf,
+    /// The function's executable (its `bootstrap`, or `target/release/<bin>`); or, with
+    /// `--bin` or `--package` instead, the binary cargo builds.
+    #[arg(required_unless_present_any = ["bin", "package"])]
+    function: Option<PathBuf>,
+    /// Builds this binary of the package in the current directory with `cargo build
+    /// --release`, and runs it.
+    #[arg(long, conflicts_with = "function")]
+    bin: Option<String>,
+    /// Builds the binary of this package of the workspace in the current directory with
+    /// `cargo build --release`, and runs it.
+    #[arg(long, short = 'p', conflicts_with = "function")]
+    package: Option<String>,
     /// The function URL's port on 127.0.0.1 (0: any free one).
     #[arg(long, default_value_t = 9000)]
     url_port: u16,
@@ -68,8 +78,52 @@ fn line(record: &Record) -> String {
     )
 }
 
+/// Builds the binary `--bin` / `--package` name with cargo, in release, and gives its path.
+fn build(bin: Option<&str>, package: Option<&str>) -> Result<PathBuf, String> {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut command = std::process::Command::new(cargo);
+    command.args([
+        "build",
+        "--release",
+        "--message-format=json-render-diagnostics",
+    ]);
+    if let Some(package) = package {
+        command.args(["--package", package]);
+    }
+    if let Some(bin) = bin {
+        command.args(["--bin", bin]);
+    }
+    // Cargo's own progress and diagnostics go to the terminal.
+    let output = command
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    if !output.status.success() {
+        return Err("cargo build failed (see above)".to_owned());
+    }
+    // The last executable cargo names is the binary asked for (its dependencies build none).
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .rev()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .filter(|m| m["reason"] == "compiler-artifact")
+        .filter(|m| bin.is_none_or(|b| m["target"]["name"] == b))
+        .find_map(|m| m["executable"].as_str().map(PathBuf::from))
+        .ok_or_else(|| "cargo built no executable: name it with --bin".to_owned())
+}
+
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
+    let function = match &cli.function {
+        Some(path) => path.clone(),
+        None => match build(cli.bin.as_deref(), cli.package.as_deref()) {
+            Ok(path) => path,
+            Err(e) => {
+                eprintln!("lambda-stream-local: {e}");
+                return std::process::ExitCode::FAILURE;
+            }
+        },
+    };
     let Ok(timeout) = Duration::try_from_secs_f64(cli.timeout) else {
         eprintln!(
             "lambda-stream-local: --timeout: expected a number of seconds, found {}",
@@ -94,7 +148,7 @@ fn main() -> std::process::ExitCode {
         .iter()
         .map(|(k, v)| (k.as_str(), v.clone()))
         .collect();
-    let lambda = match LocalLambda::start_with(&cli.function, &env, options) {
+    let lambda = match LocalLambda::start_with(&function, &env, options) {
         Ok(lambda) => lambda,
         Err(e) => {
             eprintln!("lambda-stream-local: {e}");

@@ -87,3 +87,46 @@ fn a_failure_mid_body_makes_curl_exit_18_and_is_logged() {
     );
     drop(local);
 }
+
+/// `--bin NAME` builds the binary of the package in the current directory with cargo, in
+/// release, and runs it: here a package of its own whose function only says it started.
+#[test]
+fn with_bin_it_builds_the_function_with_cargo_and_runs_it() {
+    let dir = std::env::temp_dir().join(format!("local-cli-bin-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("src/bin")).unwrap();
+    std::fs::write(
+        dir.join("Cargo.toml"),
+        "[package]\nname = \"started\"\nversion = \"0.0.0\"\nedition = \"2021\"\n\n[workspace]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("src/bin/started.rs"),
+        "fn main() {\n    println!(\"started with {}\", std::env::var(\"AWS_LAMBDA_RUNTIME_API\").unwrap());\n    std::thread::sleep(std::time::Duration::from_secs(600));\n}\n",
+    )
+    .unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_lambda-stream-local"))
+        .args(["--bin", "started", "--url-port", "0", "--invoke-port", "0"])
+        .current_dir(&dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let local = Local(child);
+    let seen: Vec<String> = lines
+        .map_while(Result::ok)
+        .take_while(|l| !l.starts_with("started with"))
+        .chain(std::iter::once(String::new()))
+        .collect();
+    drop(local);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(
+        seen.iter().any(|l| l.starts_with("function URL:")),
+        "{seen:?}"
+    );
+    assert_eq!(
+        seen.len(),
+        3,
+        "the two endpoints, then the function's line: {seen:?}"
+    );
+}

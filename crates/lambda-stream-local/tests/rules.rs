@@ -2,7 +2,7 @@
 //! stand-in function (a short Python runtime) that misbehaves on request: it exits on
 //! `/exit`, never answers on `/hang`, stops half way through its body on `/stall`, sends a
 //! prelude that is not JSON on `/bad-prelude` and one past 16 KiB on `/big-prelude`, streams
-//! back the request's body on `/echo`, and streams `ok` otherwise.
+//! back the request's body on `/echo`, 32 MiB then `ok` on `/big`, and `ok` otherwise.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -48,6 +48,9 @@ while True:
     if path == "/stall":
         s.sendall(chunk(b"partial"))
         time.sleep(3600)
+    if path == "/big":
+        for _ in range(32):
+            s.sendall(chunk(b"b" * (1 << 20)))
     s.sendall(chunk(body) + b"0\r\n\r\n")
     s.recv(65536)
     s.close()
@@ -247,4 +250,30 @@ fn dechunk(mut raw: &[u8]) -> Vec<u8> {
         raw = &raw[line_end + 2 + size + 2..];
     }
     out
+}
+
+#[tokio::test]
+async fn a_client_that_disconnects_mid_body_leaves_the_function_serving() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let function = Function::new("disconnect");
+    let lambda = LocalLambda::start(&function.0, &[]).unwrap();
+    let url = lambda.url("/big");
+    let addr = url
+        .strip_prefix("http://")
+        .unwrap()
+        .split('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    let mut stream = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let head = format!("GET /big HTTP/1.1\r\nHost: {addr}\r\n\r\n");
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let mut some = vec![0u8; 4096];
+    let n = stream.read(&mut some).await.unwrap();
+    assert!(n > 0, "the response started");
+    drop(stream);
+    // The function finishes its answer (Lambda reads it whatever the client does), and
+    // the next invocation is served.
+    let ok = get(&lambda.url("/ok"), &[]).await.unwrap();
+    assert_eq!((ok.status, ok.body.as_slice()), (200, &b"ok"[..]));
 }
