@@ -498,3 +498,34 @@ async fn function_url(
     stream.flush().await?;
     stream.shutdown().await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Lambda's rate, on tokio's paused clock (no real time passes): the first 6 MB at once,
+    /// then 2 MB/s.
+    #[tokio::test(start_paused = true)]
+    async fn the_first_6_mb_go_at_once_then_2_mb_a_second() {
+        let mut rate = Rate {
+            on: true,
+            sent: 0,
+            started: None,
+        };
+        let start = tokio::time::Instant::now();
+        rate.pass(limits::FULL_SPEED_BYTES).await;
+        assert_eq!(start.elapsed(), Duration::ZERO);
+        rate.pass(limits::THROTTLED_BYTES_PER_SECOND).await;
+        assert_eq!(start.elapsed(), Duration::from_secs(1));
+        rate.pass(limits::THROTTLED_BYTES_PER_SECOND / 2).await;
+        assert_eq!(start.elapsed(), Duration::from_millis(1500));
+        let mut off = Rate {
+            on: false,
+            sent: 0,
+            started: None,
+        };
+        let start = tokio::time::Instant::now();
+        off.pass(100_000_000).await;
+        assert_eq!(start.elapsed(), Duration::ZERO);
+    }
+}
