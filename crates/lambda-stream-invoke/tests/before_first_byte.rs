@@ -8,11 +8,10 @@
 
 mod common;
 
-use std::path::PathBuf;
-
 use common::client;
 use futures_util::StreamExt;
 use lambda_stream_invoke::invoke;
+use lambda_stream_testkit::servers::build::Executable;
 use lambda_stream_testkit::servers::http::get;
 use lambda_stream_testkit::servers::runtime_api::function_url_event;
 use lambda_stream_testkit::servers::{LocalLambda, moto_with_bucket, s3_env};
@@ -77,12 +76,8 @@ async fn both_fronts(lambda: &LocalLambda, path: &str) -> (u16, usize, Option<St
 async fn a_failure_before_the_first_byte_reaches_callers_alike_by_error_or_by_empty_trailers() {
     // Ours: `/error`.
     let (moto, _s3) = moto_with_bucket("before").await.unwrap();
-    let quick_start = lambda_stream_testkit::servers::build::example(
-        &PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../lambda-stream-runtime"),
-        "quick_start",
-        &[],
-    )
-    .unwrap_or_else(|e| panic!("{e}"));
+    let quick_start = lambda_stream_testkit::servers::build::runtime_example("quick_start")
+        .unwrap_or_else(|e| panic!("{e}"));
     let mut env = s3_env(&moto.endpoint());
     env.push(("BUCKET", "before".to_owned()));
     let ours = LocalLambda::start(&quick_start, &env).unwrap_or_else(|e| panic!("{e}"));
@@ -91,16 +86,8 @@ async fn a_failure_before_the_first_byte_reaches_callers_alike_by_error_or_by_em
         (502, 0, Some("NoSuchKey".to_owned()))
     );
     // Node's: `/response`, empty, with the error trailers.
-    let dir = std::env::temp_dir().join(format!("node-style-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let script = dir.join("function.py");
-    std::fs::write(&script, NODE_STYLE).unwrap();
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
-    }
-    let node = LocalLambda::start(&script, &[]).unwrap_or_else(|e| panic!("{e}"));
+    let script = Executable::write("node-style.py", NODE_STYLE).unwrap();
+    let node = LocalLambda::start(script.path(), &[]).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(
         both_fronts(&node, "/anything").await,
         (502, 0, Some("Node.Failed".to_owned()))
@@ -113,6 +100,4 @@ async fn a_failure_before_the_first_byte_reaches_callers_alike_by_error_or_by_em
             .is_some_and(|(t, m)| t == "Node.Failed" && m == "failed before its first byte")),
         "{records:?}"
     );
-    drop(node);
-    std::fs::remove_dir_all(&dir).unwrap();
 }

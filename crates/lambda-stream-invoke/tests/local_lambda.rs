@@ -22,9 +22,7 @@ const BUCKET: &str = "invoked";
 fn example() -> &'static PathBuf {
     static EXAMPLE: OnceLock<PathBuf> = OnceLock::new();
     EXAMPLE.get_or_init(|| {
-        let runtime_crate =
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../lambda-stream-runtime");
-        lambda_stream_testkit::servers::build::example(&runtime_crate, "s3_object", &[])
+        lambda_stream_testkit::servers::build::runtime_example("s3_object")
             .unwrap_or_else(|e| panic!("{e}"))
     })
 }

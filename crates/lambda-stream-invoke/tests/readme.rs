@@ -40,11 +40,7 @@ fn the_readme_example_is_this_code() {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let here = std::fs::read_to_string(dir.join("tests/readme.rs")).unwrap();
     let readme = std::fs::read_to_string(dir.join("README.md")).unwrap();
-    let block = readme
-        .split("```rust,no_run\n")
-        .nth(1)
-        .and_then(|rest| rest.split("```\n").next())
-        .unwrap();
+    let block = lambda_stream_testkit::readme::rust_block(&readme, "").unwrap();
     let start = here.find("use futures_util::TryStreamExt;").unwrap();
     let end = here.find("// The end of the README's code block.").unwrap();
     assert_eq!(block, &here[start..end]);
@@ -52,12 +48,8 @@ fn the_readme_example_is_this_code() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_readme_example_downloads_through_the_local_lambda() {
-    let example = lambda_stream_testkit::servers::build::example(
-        &PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../lambda-stream-runtime"),
-        "axum_router",
-        &[],
-    )
-    .unwrap_or_else(|e| panic!("{e}"));
+    let example = lambda_stream_testkit::servers::build::runtime_example("axum_router")
+        .unwrap_or_else(|e| panic!("{e}"));
     let lambda = LocalLambda::start(&example, &[]).unwrap_or_else(|e| panic!("{e}"));
     let client = common::client(&lambda);
     let body = download(&client, "axum_router", "/count/3").await.unwrap();

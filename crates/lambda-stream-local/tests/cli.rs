@@ -4,7 +4,6 @@
 //! each invocation gets a line, and the function's own output is passed on.
 
 use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 
 /// The binary, stopped when dropped.
@@ -27,12 +26,8 @@ fn curl(url: &str) -> (Option<i32>, Vec<u8>) {
 
 #[test]
 fn a_failure_mid_body_makes_curl_exit_18_and_is_logged() {
-    let example = lambda_stream_testkit::servers::build::example(
-        &PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../lambda-stream-runtime"),
-        "axum_router",
-        &[],
-    )
-    .unwrap_or_else(|e| panic!("{e}"));
+    let example = lambda_stream_testkit::servers::build::runtime_example("axum_router")
+        .unwrap_or_else(|e| panic!("{e}"));
     let mut child = Command::new(env!("CARGO_BIN_EXE_lambda-stream-local"))
         .arg(&example)
         .args(["--url-port", "0", "--invoke-port", "0"])

@@ -4,10 +4,10 @@
 //! prelude that is not JSON on `/bad-prelude` and one past 16 KiB on `/big-prelude`, streams
 //! back the request's body on `/echo`, 32 MiB then `ok` on `/big`, and `ok` otherwise.
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use lambda_stream_local::{LocalLambda, Options};
+use lambda_stream_testkit::servers::build::Executable;
 use lambda_stream_testkit::servers::http::get;
 
 const FUNCTION: &str = r#"#!/usr/bin/env python3
@@ -57,29 +57,41 @@ while True:
 "#;
 
 /// The stand-in function, written to a file of its own.
-struct Function(PathBuf);
-
-impl Function {
-    fn new(name: &str) -> Function {
-        let dir = std::env::temp_dir().join(format!("local-rules-{name}-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("function.py");
-        std::fs::write(&path, FUNCTION).unwrap();
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
-        }
-        Function(path)
-    }
+fn function() -> Executable {
+    Executable::write("function.py", FUNCTION).unwrap()
 }
 
-impl Drop for Function {
-    fn drop(&mut self) {
-        if let Some(dir) = self.0.parent() {
-            let _ = std::fs::remove_dir_all(dir);
-        }
-    }
+/// A GET of `path` that fails before its first byte: a `502`, and the invocation recorded
+/// with `error_type` and a message holding `said`.
+async fn fails_before_the_first_byte(
+    lambda: &LocalLambda,
+    path: &str,
+    error_type: &str,
+    said: &str,
+) {
+    let got = get(&lambda.url(path), &[]).await.unwrap();
+    assert_eq!(got.status, 502, "{path}");
+    let (recorded, message) = last_error(lambda, path);
+    assert_eq!(recorded, error_type, "{path}");
+    assert!(message.contains(said), "{path}: {message}");
+}
+
+/// The function serves `/ok` whole: it (or the process started in its place) is serving.
+async fn serves_ok(lambda: &LocalLambda) {
+    let ok = get(&lambda.url("/ok"), &[]).await.unwrap();
+    assert_eq!(
+        (ok.status, ok.body.as_slice(), ok.complete),
+        (200, &b"ok"[..], true)
+    );
+}
+
+/// The function URL's `127.0.0.1:PORT`.
+fn address(lambda: &LocalLambda) -> String {
+    lambda
+        .url("/")
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_owned()
 }
 
 fn last_error(lambda: &LocalLambda, path: &str) -> (String, String) {
@@ -94,24 +106,18 @@ fn last_error(lambda: &LocalLambda, path: &str) -> (String, String) {
 
 #[tokio::test]
 async fn a_function_that_exits_fails_its_invocation_and_is_started_again() {
-    let function = Function::new("exit");
-    let lambda = LocalLambda::start(&function.0, &[]).unwrap();
-    let ok = get(&lambda.url("/ok"), &[]).await.unwrap();
-    assert_eq!(
-        (ok.status, ok.body.as_slice(), ok.complete),
-        (200, &b"ok"[..], true)
-    );
-    let exited = get(&lambda.url("/exit"), &[]).await.unwrap();
-    assert_eq!(exited.status, 502);
-    let (error_type, message) = last_error(&lambda, "/exit");
-    assert_eq!(error_type, "Runtime.ExitError");
-    assert!(
-        message.contains("Runtime exited with error: exit status: 3"),
-        "{message}"
-    );
+    let function = function();
+    let lambda = LocalLambda::start(function.path(), &[]).unwrap();
+    serves_ok(&lambda).await;
+    fails_before_the_first_byte(
+        &lambda,
+        "/exit",
+        "Runtime.ExitError",
+        "Runtime exited with error: exit status: 3",
+    )
+    .await;
     // A new process serves the next invocation.
-    let again = get(&lambda.url("/ok"), &[]).await.unwrap();
-    assert_eq!((again.status, again.body.as_slice()), (200, &b"ok"[..]));
+    serves_ok(&lambda).await;
     assert!(
         lambda.logs().contains("the function exited"),
         "{}",
@@ -121,24 +127,22 @@ async fn a_function_that_exits_fails_its_invocation_and_is_started_again() {
 
 #[tokio::test]
 async fn past_its_timeout_an_invocation_fails_as_sandbox_timedout_and_a_stream_is_cut() {
-    let function = Function::new("timeout");
+    let function = function();
     let options = Options {
         timeout: Duration::from_secs(1),
         ..Options::default()
     };
-    let lambda = LocalLambda::start_with(&function.0, &[], options).unwrap();
+    let lambda = LocalLambda::start_with(function.path(), &[], options).unwrap();
     // Never answered: a 502, as for any error before the first byte.
-    let hung = get(&lambda.url("/hang"), &[]).await.unwrap();
-    assert_eq!(hung.status, 502);
-    let (error_type, message) = last_error(&lambda, "/hang");
-    assert_eq!(error_type, "Sandbox.Timedout");
-    assert!(
-        message.contains("Task timed out after 1.00 seconds"),
-        "{message}"
-    );
+    fails_before_the_first_byte(
+        &lambda,
+        "/hang",
+        "Sandbox.Timedout",
+        "Task timed out after 1.00 seconds",
+    )
+    .await;
     // The stuck process was stopped and another started: the next invocation is served.
-    let ok = get(&lambda.url("/ok"), &[]).await.unwrap();
-    assert_eq!((ok.status, ok.body.as_slice()), (200, &b"ok"[..]));
+    serves_ok(&lambda).await;
     // Stalled mid-body: what was sent, then an abort.
     let stalled = get(&lambda.url("/stall"), &[]).await.unwrap();
     assert_eq!(
@@ -150,14 +154,13 @@ async fn past_its_timeout_an_invocation_fails_as_sandbox_timedout_and_a_stream_i
         "the response ends without its last chunk"
     );
     assert_eq!(last_error(&lambda, "/stall").0, "Sandbox.Timedout");
-    let ok = get(&lambda.url("/ok"), &[]).await.unwrap();
-    assert_eq!(ok.status, 200);
+    serves_ok(&lambda).await;
 }
 
 #[tokio::test]
 async fn a_request_body_reaches_the_function_and_one_over_6_mb_is_refused() {
-    let function = Function::new("request");
-    let lambda = LocalLambda::start(&function.0, &[]).unwrap();
+    let function = function();
+    let lambda = LocalLambda::start(function.path(), &[]).unwrap();
     let echoed = post(&lambda.url("/echo"), b"hello, function").await;
     assert_eq!(echoed, (200, b"hello, function".to_vec()));
     let limit = lambda_stream_prelude::limits::MAX_REQUEST_BYTES as usize;
@@ -166,60 +169,117 @@ async fn a_request_body_reaches_the_function_and_one_over_6_mb_is_refused() {
     let over = post(&lambda.url("/echo"), &vec![b'x'; limit + 1]).await;
     assert_eq!(over.0, 413);
     assert_eq!(last_error(&lambda, "/echo").0, "RequestTooLarge");
+    // Requests whose body cannot be read as sent are refused, never sent on without it.
+    let url = lambda.url("/echo");
+    let not_a_number = send(&url, "Content-Length: 5x\r\n", b"hello").await;
+    assert_eq!(not_a_number.0, 400);
+    let two = send(&url, "Content-Length: 5\r\nContent-Length: 6\r\n", b"hello").await;
+    assert_eq!(two.0, 400);
+    let chunked = send(
+        &url,
+        "Transfer-Encoding: chunked\r\n",
+        b"5\r\nhello\r\n0\r\n\r\n",
+    )
+    .await;
+    assert_eq!(chunked.0, 411);
+    assert_eq!(last_error(&lambda, "/echo").0, "InvalidRequest");
+    // None of them reached the function, which serves the next request.
+    assert_eq!(post(&url, b"after").await, (200, b"after".to_vec()));
 }
 
 #[tokio::test]
 async fn a_prelude_that_is_not_json_or_ends_past_16_kib_is_a_502() {
-    let function = Function::new("prelude");
-    let lambda = LocalLambda::start(&function.0, &[]).unwrap();
+    let function = function();
+    let lambda = LocalLambda::start(function.path(), &[]).unwrap();
     for path in ["/bad-prelude", "/big-prelude"] {
-        let got = get(&lambda.url(path), &[]).await.unwrap();
-        assert_eq!(got.status, 502, "{path}");
-        assert_eq!(
-            last_error(&lambda, path).0,
-            "Runtime.InvalidPrelude",
-            "{path}"
-        );
+        fails_before_the_first_byte(&lambda, path, "Runtime.InvalidPrelude", "prelude").await;
     }
-    let ok = get(&lambda.url("/ok"), &[]).await.unwrap();
-    assert_eq!((ok.status, ok.body.as_slice()), (200, &b"ok"[..]));
+    serves_ok(&lambda).await;
 }
 
-#[tokio::test]
+/// How many of four concurrent `/count/100` requests (a second each, a line every 10 ms)
+/// had their first line before any of them ended: 4 when they ran at once, 1 when one
+/// after the other.
+async fn started_before_any_ended(lambda: &LocalLambda) -> usize {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = address(lambda);
+    let started = Arc::new(AtomicUsize::new(0));
+    let ended = Arc::new(AtomicBool::new(false));
+    let mut clients = tokio::task::JoinSet::new();
+    for _ in 0..4 {
+        let (addr, started, ended) = (addr.clone(), started.clone(), ended.clone());
+        clients.spawn(async move {
+            let mut stream = tokio::net::TcpStream::connect(&addr).await.unwrap();
+            let head = format!("GET /count/100 HTTP/1.1\r\nHost: {addr}\r\n\r\n");
+            stream.write_all(head.as_bytes()).await.unwrap();
+            let mut seen = Vec::new();
+            let mut buf = [0u8; 4096];
+            let mut first = false;
+            loop {
+                let n = stream.read(&mut buf).await.unwrap();
+                if n == 0 {
+                    break;
+                }
+                seen.extend_from_slice(&buf[..n]);
+                if !first && seen.windows(6).any(|w| w == b"line 0") {
+                    first = true;
+                    if !ended.load(Ordering::SeqCst) {
+                        started.fetch_add(1, Ordering::SeqCst);
+                    }
+                }
+            }
+            assert!(first, "a response: {}", String::from_utf8_lossy(&seen));
+            ended.store(true, Ordering::SeqCst);
+        });
+    }
+    while let Some(client) = clients.join_next().await {
+        client.unwrap();
+    }
+    started.load(Ordering::SeqCst)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn max_concurrency_lets_one_process_take_that_many_invocations_at_once() {
-    // The runtime's `axum_router` example reads AWS_LAMBDA_MAX_CONCURRENCY: it asks for
-    // that many invocations at once.
-    let example = lambda_stream_testkit::servers::build::example(
-        &PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../lambda-stream-runtime"),
-        "axum_router",
-        &[],
-    )
-    .unwrap_or_else(|e| panic!("{e}"));
+    // The runtime's `axum_router` example reads AWS_LAMBDA_MAX_CONCURRENCY.
+    let example = lambda_stream_testkit::servers::build::runtime_example("axum_router")
+        .unwrap_or_else(|e| panic!("{e}"));
     let options = Options {
         max_concurrency: Some(4),
         ..Options::default()
     };
     let lambda = LocalLambda::start_with(&example, &[], options).unwrap();
-    let mut waited = Duration::ZERO;
-    while lambda.runtime_api().next_requests() < 4 && waited < Duration::from_secs(30) {
-        tokio::time::sleep(Duration::from_millis(20)).await;
-        waited += Duration::from_millis(20);
-    }
-    assert_eq!(lambda.runtime_api().next_requests(), 4, "{}", lambda.logs());
-    let ok = get(&lambda.url("/hello"), &[]).await.unwrap();
-    assert_eq!(ok.status, 200);
+    assert_eq!(
+        started_before_any_ended(&lambda).await,
+        4,
+        "{}",
+        lambda.logs()
+    );
+    drop(lambda);
+    // The control: without it, one process takes one invocation at a time.
+    let lambda = LocalLambda::start(&example, &[]).unwrap();
+    assert_eq!(
+        started_before_any_ended(&lambda).await,
+        1,
+        "{}",
+        lambda.logs()
+    );
 }
 
 /// A POST of `body` with its `Content-Length`: the status and the body answered.
 async fn post(url: &str, body: &[u8]) -> (u16, Vec<u8>) {
+    send(url, &format!("Content-Length: {}\r\n", body.len()), body).await
+}
+
+/// A POST with the header lines `headers` (each ending with CRLF), then `body` as it is.
+async fn send(url: &str, headers: &str, body: &[u8]) -> (u16, Vec<u8>) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let rest = url.strip_prefix("http://").unwrap();
     let (addr, path) = rest.split_once('/').unwrap();
     let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let head = format!(
-        "POST /{path} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-        body.len()
-    );
+    let head =
+        format!("POST /{path} HTTP/1.1\r\nHost: {addr}\r\n{headers}Connection: close\r\n\r\n");
     stream.write_all(head.as_bytes()).await.unwrap();
     // The server may answer (a 413) before reading the body, and close.
     let _ = stream.write_all(body).await;
@@ -255,16 +315,9 @@ fn dechunk(mut raw: &[u8]) -> Vec<u8> {
 #[tokio::test]
 async fn a_client_that_disconnects_mid_body_leaves_the_function_serving() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let function = Function::new("disconnect");
-    let lambda = LocalLambda::start(&function.0, &[]).unwrap();
-    let url = lambda.url("/big");
-    let addr = url
-        .strip_prefix("http://")
-        .unwrap()
-        .split('/')
-        .next()
-        .unwrap()
-        .to_owned();
+    let function = function();
+    let lambda = LocalLambda::start(function.path(), &[]).unwrap();
+    let addr = address(&lambda);
     let mut stream = tokio::net::TcpStream::connect(&addr).await.unwrap();
     let head = format!("GET /big HTTP/1.1\r\nHost: {addr}\r\n\r\n");
     stream.write_all(head.as_bytes()).await.unwrap();
@@ -274,6 +327,5 @@ async fn a_client_that_disconnects_mid_body_leaves_the_function_serving() {
     drop(stream);
     // The function finishes its answer (Lambda reads it whatever the client does), and
     // the next invocation is served.
-    let ok = get(&lambda.url("/ok"), &[]).await.unwrap();
-    assert_eq!((ok.status, ok.body.as_slice()), (200, &b"ok"[..]));
+    serves_ok(&lambda).await;
 }

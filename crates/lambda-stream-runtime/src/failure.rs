@@ -92,6 +92,10 @@ fn line(
         })
         .to_string()
     } else {
+        // One line, whatever the error says: a line break in a message would split one
+        // failure into several log events (or forge one).
+        let message = message.replace('\r', "\\r").replace('\n', "\\n");
+        let error_type = error_type.replace('\r', "\\r").replace('\n', "\\n");
         match request_id {
             Some(id) => format!("ERROR {id} {what}: {error_type}: {message}"),
             None => format!("ERROR {what}: {error_type}: {message}"),
@@ -151,5 +155,12 @@ mod tests {
             line(Some("id-1"), "failed", "NoSuchKey", "m", false),
             "ERROR id-1 failed: NoSuchKey: m"
         );
+        // A message with line breaks stays one line, in both formats.
+        let forged = "gone\nERROR id-2 failed: Fake: forged";
+        assert_eq!(
+            line(Some("id-1"), "failed", "X", forged, false),
+            "ERROR id-1 failed: X: gone\\nERROR id-2 failed: Fake: forged"
+        );
+        assert!(!line(Some("id-1"), "failed", "X", forged, true).contains('\n'));
     }
 }

@@ -14,7 +14,7 @@ use http::HeaderMap;
 use http_body_util::Full;
 use lambda_http::RequestExt;
 use lambda_runtime::Diagnostic;
-use lambda_stream::{Dialect, MetadataPrelude, ResponseConfig, ResponseStream};
+use lambda_stream::{Dialect, MetadataPrelude, ResponseConfig, ResponseStream, message_of};
 use tower_service::Service;
 
 use crate::api::{self, DEADLINE, REQUEST_ID};
@@ -25,18 +25,6 @@ use crate::failure::{self, diagnostic};
 use crate::wire::{BodyChunks, BoxWire, WireBody, panic_message};
 
 type BoxError = Box<dyn StdError + Send + Sync + 'static>;
-
-/// `error`'s message followed by its causes', for a diagnostic (which has no trace).
-fn chain(error: &(dyn StdError + 'static)) -> String {
-    let mut text = error.to_string();
-    let mut next = error.source();
-    while let Some(cause) = next {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        next = cause.source();
-    }
-    text
-}
 
 /// Why an invocation's handler is not called.
 pub(crate) enum Refusal {
@@ -67,11 +55,16 @@ pub(crate) fn request(
             "the Runtime API sent invocation {request_id} without a `{DEADLINE}` header"
         )));
     }
-    let context = lambda_runtime::Context::new(request_id, config.clone(), headers)
-        .map_err(|e| invalid(format!("the invocation's headers: {}", chain(e.as_ref()))))?;
+    let context =
+        lambda_runtime::Context::new(request_id, config.clone(), headers).map_err(|e| {
+            invalid(format!(
+                "the invocation's headers: {}",
+                message_of(e.as_ref())
+            ))
+        })?;
     let (mut request, dialect) = event::parse(event).map_err(|e| match e.kind() {
         EventErrorKind::BadRequest => Refusal::BadRequest(e),
-        _ => invalid(chain(&e)),
+        _ => invalid(message_of(&e)),
     })?;
     if let Some(trace) = context
         .xray_trace_id
@@ -95,7 +88,7 @@ pub(crate) fn bad_request(
     dialect: Dialect,
     request_id: &str,
 ) -> Result<BoxWire, Diagnostic> {
-    let mut response = http::Response::new(Full::new(Bytes::from(chain(error) + "\n")));
+    let mut response = http::Response::new(Full::new(Bytes::from(message_of(error) + "\n")));
     *response.status_mut() = http::StatusCode::BAD_REQUEST;
     response.headers_mut().insert(
         http::header::CONTENT_TYPE,

@@ -11,12 +11,8 @@ use lambda_stream_testkit::servers::{LocalLambda, moto_with_bucket, s3_env};
 const BUCKET: &str = "quick";
 
 fn example() -> PathBuf {
-    lambda_stream_testkit::servers::build::example(
-        env!("CARGO_MANIFEST_DIR").as_ref(),
-        "quick_start",
-        &[],
-    )
-    .unwrap_or_else(|e| panic!("{e}"))
+    lambda_stream_testkit::servers::build::runtime_example("quick_start")
+        .unwrap_or_else(|e| panic!("{e}"))
 }
 
 #[test]
@@ -24,13 +20,13 @@ fn the_readme_quick_start_is_the_example() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let readme = std::fs::read_to_string(root.join("../../README.md")).unwrap();
     let example = std::fs::read_to_string(root.join("examples/quick_start.rs")).unwrap();
-    let from = readme
-        .find("The same function with these crates, in `src/main.rs`:")
-        .expect("the README's quick start");
-    let start = readme[from..].find("```rust,no_run\n").unwrap() + from + "```rust,no_run\n".len();
-    let end = readme[start..].find("```\n").unwrap() + start;
+    let block = lambda_stream_testkit::readme::rust_block(
+        &readme,
+        "The same function with these crates, in `src/main.rs`:",
+    )
+    .expect("the README's quick start");
     let code = &example[example.find("use lambda_stream").unwrap()..];
-    assert_eq!(&readme[start..end], code);
+    assert_eq!(block, code);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -8,6 +8,7 @@
 //!   feature installs a counting global allocator).
 //! - [`data`]: deterministic object contents and the reference sizes.
 //! - [`errors`]: error chains, and a check that each error says its own thing once.
+//! - [`readme`]: a README's code block, for tests that run it.
 //! - `paced` (feature `paced`): a source paced like a network response, as S3 sends.
 //! - `strategy` (feature `strategy`): proptest strategies for chunkings.
 //! - `servers` (feature `servers`): `moto_server` and a connection-breaking proxy on
@@ -19,6 +20,7 @@ pub mod errors;
 pub mod heap;
 #[cfg(feature = "paced")]
 pub mod paced;
+pub mod readme;
 #[cfg(feature = "servers")]
 pub mod servers;
 mod source;

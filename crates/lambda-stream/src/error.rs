@@ -8,7 +8,7 @@ use base64::Engine as _;
 use http::{HeaderMap, HeaderName, HeaderValue};
 use serde::ser::{Serialize, SerializeStruct, Serializer};
 
-use crate::naming::{chain, error_type_of};
+use crate::naming::{MAX_CHAIN, chain, error_type_of};
 
 /// The trailer that names the error type of a failed streamed response.
 ///
@@ -259,12 +259,11 @@ impl StreamError {
     /// messages of `source`'s causes.
     pub fn with_source(error_type: impl Into<String>, source: BoxError) -> Self {
         let message = source.to_string();
-        let mut trace = Vec::new();
-        let mut next = source.source();
-        while let Some(cause) = next {
-            trace.push(cause.to_string());
-            next = cause.source();
-        }
+        // The causes as `source()` gives them, bounded as every chain walk is.
+        let trace = std::iter::successors(source.source(), |&e| e.source())
+            .take(MAX_CHAIN - 1)
+            .map(ToString::to_string)
+            .collect();
         StreamError {
             inner: Box::new(Inner {
                 error_type: error_type.into(),
@@ -307,13 +306,18 @@ impl StreamError {
                 ),
             ));
         };
-        let message = body["errorMessage"].as_str().unwrap_or_default().to_owned();
+        // A message that is not a string is passed on as its JSON, not dropped.
+        let message = match &body["errorMessage"] {
+            serde_json::Value::String(text) => text.clone(),
+            serde_json::Value::Null => String::new(),
+            other => other.to_string(),
+        };
         let mut error = StreamError::new(error_type, message);
         error.inner.trace = body["trace"]
             .as_array()
             .map(|t| {
                 t.iter()
-                    .filter_map(|l| l.as_str().map(str::to_owned))
+                    .map(|l| l.as_str().map_or_else(|| l.to_string(), str::to_owned))
                     .collect()
             })
             .unwrap_or_default();
@@ -456,6 +460,28 @@ mod tests {
             (found.error_type(), found.message()),
             ("Upstream.Gone", "gone")
         );
+    }
+
+    /// Trailers a body made itself are read whatever they hold: a body that is not base64
+    /// keeps the type and says what was wrong; fields that are not strings are kept as JSON.
+    #[test]
+    fn hostile_error_trailers_lose_nothing_silently() {
+        let mut t = HeaderMap::new();
+        t.insert(ERROR_TYPE_TRAILER, HeaderValue::from_static("Upstream.Odd"));
+        t.insert(
+            ERROR_BODY_TRAILER,
+            HeaderValue::from_static("%%% not base64"),
+        );
+        let e = StreamError::from_trailers(&t).unwrap();
+        assert_eq!(e.error_type(), "Upstream.Odd");
+        assert!(e.message().contains("no readable"), "{}", e.message());
+        let json = r#"{"errorType":"Upstream.Odd","errorMessage":{"code":7},"trace":["a",3]}"#;
+        let body = base64::engine::general_purpose::STANDARD.encode(json);
+        t.insert(ERROR_BODY_TRAILER, HeaderValue::from_str(&body).unwrap());
+        let e = StreamError::from_trailers(&t).unwrap();
+        assert_eq!(e.message(), r#"{"code":7}"#);
+        assert_eq!(e.trace(), ["a", "3"]);
+        assert!(StreamError::from_trailers(&HeaderMap::new()).is_none());
     }
 
     #[test]

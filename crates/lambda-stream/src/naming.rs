@@ -5,8 +5,12 @@ use std::error::Error as StdError;
 
 use crate::error::{NamedError, ResponseTooLarge, StreamError};
 
-/// The errors of `error`'s chain, `error` first. `std::io::Error` hides the error it
-/// carries from `source()`: that one is walked too.
+/// The most links of a source chain walked: an error type whose `source()` leads back to
+/// itself would otherwise be walked forever.
+pub(crate) const MAX_CHAIN: usize = 64;
+
+/// The errors of `error`'s chain, `error` first, at most [`MAX_CHAIN`] of them.
+/// `std::io::Error` hides the error it carries from `source()`: that one is walked too.
 pub(crate) fn chain<'a>(
     error: &'a (dyn StdError + 'static),
 ) -> impl Iterator<Item = &'a (dyn StdError + 'static)> {
@@ -20,6 +24,7 @@ pub(crate) fn chain<'a>(
         };
         next
     })
+    .take(MAX_CHAIN)
 }
 
 /// The error type (`errorType`) that `error`'s cause gives itself: that of the first error
@@ -144,6 +149,30 @@ mod tests {
         assert_eq!(error_type_of(&wrapped).as_deref(), Some("AccessDenied"));
         let uncoded = aws_smithy_types::error::ErrorMetadata::builder().build();
         assert_eq!(error_type_of(&uncoded), None);
+    }
+
+    /// An error whose source is itself (a hostile or buggy `Error` impl) is walked a
+    /// bounded number of times: naming it ends.
+    #[test]
+    fn a_chain_that_loops_ends() {
+        #[derive(Debug)]
+        struct Looping;
+        impl std::fmt::Display for Looping {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("again")
+            }
+        }
+        impl StdError for Looping {
+            fn source(&self) -> Option<&(dyn StdError + 'static)> {
+                Some(self)
+            }
+        }
+        assert_eq!(error_type_of(&Looping), None);
+        assert_eq!(message_of(&Looping), "again");
+        assert_eq!(chain(&Looping).count(), MAX_CHAIN);
+        let e = crate::StreamError::from_source(Box::new(Looping));
+        assert_eq!(e.error_type(), "Body.Failed");
+        assert_eq!(e.trace().len(), MAX_CHAIN - 1);
     }
 
     #[test]

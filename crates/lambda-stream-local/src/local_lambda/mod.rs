@@ -119,14 +119,8 @@ impl LocalLambda {
         }
         let functions = Arc::new(Mutex::new(started));
         let stopping = Arc::new(AtomicBool::new(false));
-        let supervisor = supervise(
-            spawner,
-            functions.clone(),
-            api.clone(),
-            stopping.clone(),
-            options.processes.max(1),
-        )
-        .map_err(|e| io("a thread for the function's processes", e))?;
+        let supervisor = supervise(spawner, functions.clone(), api.clone(), stopping.clone())
+            .map_err(|e| io("a thread for the function's processes", e))?;
         let records = Arc::new(std::sync::Mutex::new(Vec::new()));
         let front_records = records.clone();
         let (stop, stopped) = tokio::sync::oneshot::channel();
@@ -266,7 +260,6 @@ fn supervise(
     functions: Arc<Mutex<Vec<Child>>>,
     api: Arc<RuntimeApi>,
     stopping: Arc<AtomicBool>,
-    processes: usize,
 ) -> std::io::Result<std::thread::JoinHandle<()>> {
     std::thread::Builder::new()
         .name("local-lambda-supervisor".into())
@@ -275,9 +268,10 @@ fn supervise(
             while !stopping.load(Ordering::SeqCst) {
                 std::thread::sleep(SUPERVISE_EVERY);
                 let seen = api.timeouts();
+                let mut functions = functions.lock().unwrap_or_else(PoisonError::into_inner);
+                let processes = functions.len();
                 let timed_out = seen > timeouts && processes == 1;
                 timeouts = seen;
-                let mut functions = functions.lock().unwrap_or_else(PoisonError::into_inner);
                 for function in functions.iter_mut() {
                     if timed_out {
                         spawner.note("the function ran past its timeout: stopped");

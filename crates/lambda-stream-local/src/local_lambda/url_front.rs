@@ -72,21 +72,44 @@ async fn read_head(stream: &mut TcpStream) -> io::Result<Head> {
     Ok((method, target, headers, rest))
 }
 
-/// The request's body, as its `Content-Length` says (a function URL request with no length
-/// has none here); `Err` with the length when it is over Lambda's 6 MB
-/// ([`MAX_REQUEST_BYTES`](lambda_stream_prelude::limits::MAX_REQUEST_BYTES)).
+/// The request's body, as its `Content-Length` says; or the status and reason it is refused
+/// with, before any invocation: a length over Lambda's 6 MB
+/// ([`MAX_REQUEST_BYTES`](lambda_stream_prelude::limits::MAX_REQUEST_BYTES)) is a `413`, a
+/// length that is not one number a `400`, and a chunked body (not read here) a `411`
+/// rather than an event without it.
 async fn read_body(
     stream: &mut TcpStream,
     headers: &[(String, String)],
     mut read: Vec<u8>,
-) -> io::Result<Result<Vec<u8>, u64>> {
-    let len = headers
+) -> io::Result<Result<Vec<u8>, (StatusCode, String)>> {
+    if headers
         .iter()
-        .find(|(n, _)| n == "content-length")
-        .and_then(|(_, v)| v.parse::<u64>().ok())
-        .unwrap_or(0);
-    if len > lambda_stream_prelude::limits::MAX_REQUEST_BYTES {
-        return Ok(Err(len));
+        .any(|(n, v)| n == "transfer-encoding" && !v.eq_ignore_ascii_case("identity"))
+    {
+        return Ok(Err((
+            StatusCode::LENGTH_REQUIRED,
+            "a chunked request body: send it with a Content-Length".to_owned(),
+        )));
+    }
+    let mut lengths = headers.iter().filter(|(n, _)| n == "content-length");
+    let len = match (lengths.next(), lengths.next()) {
+        (None, _) => 0,
+        (Some((_, v)), None) => match v.parse::<u64>() {
+            Ok(len) => len,
+            Err(_) => {
+                let reason = format!("the Content-Length {v:?}: expected a number of bytes");
+                return Ok(Err((StatusCode::BAD_REQUEST, reason)));
+            }
+        },
+        (Some(_), Some(_)) => {
+            let reason = "two Content-Length headers".to_owned();
+            return Ok(Err((StatusCode::BAD_REQUEST, reason)));
+        }
+    };
+    let limit = lambda_stream_prelude::limits::MAX_REQUEST_BYTES;
+    if len > limit {
+        let reason = format!("a request body of {len} bytes, over {limit}");
+        return Ok(Err((StatusCode::PAYLOAD_TOO_LARGE, reason)));
     }
     let len = usize::try_from(len).unwrap_or(usize::MAX);
     let mut buf = [0u8; 16 * 1024];
@@ -253,11 +276,33 @@ fn buffered_head_and_body(json: &[u8]) -> Option<(String, Bytes)> {
     Some((head, body))
 }
 
-fn chunk_of(data: &[u8]) -> Vec<u8> {
-    let mut out = format!("{:x}\r\n", data.len()).into_bytes();
-    out.extend_from_slice(data);
-    out.extend_from_slice(b"\r\n");
-    out
+/// Writes `data` as one HTTP/1.1 chunk: its size line, the data itself (not copied: the
+/// three parts go out in vectored writes), and its CRLF.
+async fn write_chunk(stream: &mut TcpStream, data: &[u8]) -> io::Result<()> {
+    use std::fmt::Write as _;
+    let mut size = String::with_capacity(18);
+    let _ = write!(size, "{:x}\r\n", data.len());
+    let mut parts: [&[u8]; 3] = [size.as_bytes(), data, b"\r\n"];
+    let mut first = 0;
+    while first < parts.len() {
+        let slices = [
+            io::IoSlice::new(parts[first]),
+            io::IoSlice::new(parts.get(first + 1).copied().unwrap_or_default()),
+            io::IoSlice::new(parts.get(first + 2).copied().unwrap_or_default()),
+        ];
+        let mut written = stream.write_vectored(&slices).await?;
+        if written == 0 {
+            return Err(io::ErrorKind::WriteZero.into());
+        }
+        while first < parts.len() && written >= parts[first].len() {
+            written -= parts[first].len();
+            first += 1;
+        }
+        if first < parts.len() {
+            parts[first] = &parts[first][written..];
+        }
+    }
+    Ok(())
 }
 
 const BAD_GATEWAY: &str = "Internal Server Error";
@@ -285,19 +330,20 @@ async fn function_url(
     };
     let body = match read_body(&mut stream, &headers, rest).await? {
         Ok(body) => body,
-        Err(len) => {
-            // Refused before any invocation, as Lambda refuses a payload over its limit.
-            let message = format!(
-                "a request body of {len} bytes, over {}",
-                lambda_stream_prelude::limits::MAX_REQUEST_BYTES
-            );
-            record.status = StatusCode::PAYLOAD_TOO_LARGE.as_u16();
-            record.error = Some(("RequestTooLarge".to_owned(), message.clone()));
+        Err((status, reason)) => {
+            // Refused before any invocation, as Lambda refuses a request it cannot take.
+            record.status = status.as_u16();
+            let error_type = if status == StatusCode::PAYLOAD_TOO_LARGE {
+                "RequestTooLarge"
+            } else {
+                "InvalidRequest"
+            };
+            record.error = Some((error_type.to_owned(), reason.clone()));
             records
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner)
                 .push(record);
-            return write_plain(&mut stream, StatusCode::PAYLOAD_TOO_LARGE, &message).await;
+            return write_plain(&mut stream, status, &reason).await;
         }
     };
     let event = headers.iter().fold(
@@ -464,7 +510,7 @@ async fn function_url(
             let keep = data.slice(..usize::try_from(room).unwrap_or(usize::MAX));
             if !keep.is_empty() {
                 rate.pass(keep.len() as u64).await;
-                stream.write_all(&chunk_of(&keep)).await?;
+                write_chunk(&mut stream, &keep).await?;
             }
             record.body_bytes += keep.len() as u64;
             let message = format!("a streamed response over {} bytes", options.streamed_limit);
@@ -472,7 +518,7 @@ async fn function_url(
             break false;
         }
         rate.pass(data.len() as u64).await;
-        stream.write_all(&chunk_of(&data)).await?;
+        write_chunk(&mut stream, &data).await?;
         record.first_byte.get_or_insert_with(|| invoked.elapsed());
         record.body_bytes += data.len() as u64;
     };
@@ -502,6 +548,49 @@ async fn function_url(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A chunk goes out whole and framed, however the socket takes it (a reader slower
+    /// than the writes makes them partial).
+    #[tokio::test]
+    async fn a_chunk_is_framed_whole_through_partial_writes() {
+        // Small socket buffers on both sides: a 3 MB write cannot go out in one call.
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.set_recv_buffer_size(4096).unwrap();
+        socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+        let listener = socket.listen(1).unwrap();
+        let addr = listener.local_addr().unwrap();
+        let data: Vec<u8> = (0..3_000_000u32).map(|i| (i % 251) as u8).collect();
+        let sent = data.clone();
+        let writer = tokio::spawn(async move {
+            let socket = tokio::net::TcpSocket::new_v4().unwrap();
+            socket.set_send_buffer_size(4096).unwrap();
+            let mut stream = socket.connect(addr).await.unwrap();
+            write_chunk(&mut stream, &sent).await.unwrap();
+            write_chunk(&mut stream, b"").await.unwrap();
+        });
+        let (mut reader, _) = listener.accept().await.unwrap();
+        let mut got = Vec::new();
+        let mut buf = [0u8; 1000];
+        loop {
+            let n = reader.read(&mut buf).await.unwrap();
+            if n == 0 {
+                break;
+            }
+            got.extend_from_slice(&buf[..n]);
+            // A slow reader: the writer's vectored writes come back partial.
+            tokio::task::yield_now().await;
+        }
+        writer.await.unwrap();
+        let mut expected = format!("{:x}\r\n", data.len()).into_bytes();
+        expected.extend_from_slice(&data);
+        expected.extend_from_slice(b"\r\n0\r\n\r\n");
+        assert!(
+            got == expected,
+            "{} bytes, expected {}",
+            got.len(),
+            expected.len()
+        );
+    }
 
     /// Lambda's rate, on tokio's paused clock (no real time passes): the first 6 MB at once,
     /// then 2 MB/s.

@@ -30,6 +30,65 @@ pub fn example(package_dir: &Path, name: &str, features: &[&str]) -> Result<Path
     target(package_dir, "--example", name, features, profile)
 }
 
+/// The executable of example `name` of `lambda-stream-runtime` (`s3_object`,
+/// `axum_router`, `quick_start`), for the tests of any crate: as [`example`], without
+/// features.
+///
+/// # Errors
+///
+/// As [`example`].
+pub fn runtime_example(name: &str) -> Result<PathBuf, FixtureError> {
+    let runtime = Path::new(env!("CARGO_MANIFEST_DIR")).join("../lambda-stream-runtime");
+    example(&runtime, name, &[])
+}
+
+/// A script written to an executable file of its own (a stand-in function, say), removed
+/// with its directory when dropped.
+#[derive(Debug)]
+pub struct Executable {
+    path: PathBuf,
+}
+
+impl Executable {
+    /// Writes `text` (starting with its `#!` line) as `name` in a fresh directory, mode 755.
+    ///
+    /// # Errors
+    ///
+    /// What the file system said.
+    pub fn write(name: &str, text: &str) -> Result<Executable, FixtureError> {
+        let dir = std::env::temp_dir().join(format!(
+            "lambda-stream-executable-{name}-{}-{}",
+            std::process::id(),
+            NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        ));
+        let io = |e| FixtureError::new(FixtureErrorKind::Io, format!("{}: {e}", dir.display()));
+        std::fs::create_dir_all(&dir).map_err(io)?;
+        let path = dir.join(name);
+        std::fs::write(&path, text).map_err(io)?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).map_err(io)?;
+        }
+        Ok(Executable { path })
+    }
+
+    /// The file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+impl Drop for Executable {
+    fn drop(&mut self) {
+        if let Some(dir) = self.path.parent() {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}
+
 /// The example binary `cargo test` built beside the running test binary, if it is newer
 /// than every source file of the workspace (`.rs` and `Cargo.toml` under its `crates/`, its
 /// own `Cargo.toml` and `Cargo.lock`).
