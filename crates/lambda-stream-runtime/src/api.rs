@@ -18,6 +18,9 @@ pub(crate) const REQUEST_ID: &str = "lambda-runtime-aws-request-id";
 pub(crate) const DEADLINE: &str = "lambda-runtime-deadline-ms";
 /// The header of an invocation that carries its X-Ray trace id.
 pub(crate) const TRACE_ID: &str = "lambda-runtime-trace-id";
+/// The header of an invocation that carries its tenant id (functions in tenant isolation
+/// mode).
+pub(crate) const TENANT_ID: &str = "lambda-runtime-aws-tenant-id";
 /// The header that makes a response a streamed one.
 const RESPONSE_MODE: &str = "lambda-runtime-function-response-mode";
 

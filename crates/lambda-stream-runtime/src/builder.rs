@@ -28,7 +28,6 @@ use crate::runtime::Runtime;
 ///     .rechunk(RechunkConfig::new(16 * 1024, 128 * 1024)?)
 ///     .write_buffer(64 * 1024)
 ///     .dialect(Dialect::ApiGatewayRest)
-///     .trace_env(false)
 ///     .function_config(function)
 ///     .build()?;
 /// assert_eq!(runtime.concurrency(), 4);
@@ -44,7 +43,6 @@ pub struct Builder {
     concurrency: Option<usize>,
     response: ResponseConfig,
     dialect: Option<Dialect>,
-    trace_env: Option<bool>,
     function: Option<lambda_runtime::Config>,
     write_buffer: Option<usize>,
 }
@@ -95,15 +93,6 @@ impl Builder {
     /// for its events, the function URL layout otherwise).
     pub fn dialect(mut self, dialect: Dialect) -> Self {
         self.dialect = Some(dialect);
-        self
-    }
-
-    /// Whether to set `_X_AMZN_TRACE_ID` to each invocation's X-Ray trace id, as
-    /// `lambda_runtime` does (default: on when one invocation runs at a time; never when
-    /// several do, since the variable is one per process). The trace id is also in the
-    /// request's `x-amzn-trace-id` header and its `Context` either way.
-    pub fn trace_env(mut self, on: bool) -> Self {
-        self.trace_env = Some(on);
         self
     }
 
@@ -193,7 +182,6 @@ impl Builder {
             settings: Settings {
                 response: self.response,
                 dialect: self.dialect,
-                trace_env: self.trace_env.unwrap_or(concurrency == 1) && concurrency == 1,
                 function: Arc::new(function),
             },
         })

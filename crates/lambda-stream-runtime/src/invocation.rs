@@ -19,6 +19,7 @@ use tower_service::Service;
 
 use crate::api::{self, DEADLINE, REQUEST_ID};
 use crate::client::Client;
+use crate::current::CURRENT;
 use crate::endpoint::Endpoint;
 use crate::event::{self, EventError, EventErrorKind};
 use crate::failure::{self, diagnostic};
@@ -34,17 +35,13 @@ pub(crate) enum Refusal {
     Failed(Diagnostic),
 }
 
-/// The event of one invocation, as `lambda_http::run_with_streaming_response` hands it to
-/// its service: a `lambda_http::Request` with the invocation's `lambda_runtime::Context`
-/// and the `x-amzn-trace-id` header; and the prelude dialect of the event's source (API
-/// Gateway REST for its events, the function URL one otherwise). Never panics, whatever
-/// the event holds (see [`event::request_from_event`]).
-pub(crate) fn request(
+/// The invocation's `lambda_runtime::Context` (its request id, deadline, trace id, tenant
+/// id and the function's configuration), or why it cannot be had (before the handler runs).
+pub(crate) fn context(
     headers: &HeaderMap,
-    event: &Bytes,
     config: &Arc<lambda_runtime::Config>,
-) -> Result<(lambda_http::Request, lambda_runtime::Context, Dialect), Refusal> {
-    let invalid = |what: String| Refusal::Failed(diagnostic("Runtime.InvalidEvent", what));
+) -> Result<lambda_runtime::Context, Diagnostic> {
+    let invalid = |what: String| diagnostic("Runtime.InvalidEvent", what);
     let request_id = headers
         .get(REQUEST_ID)
         .and_then(|v| v.to_str().ok())
@@ -55,16 +52,26 @@ pub(crate) fn request(
             "the Runtime API sent invocation {request_id} without a `{DEADLINE}` header"
         )));
     }
-    let context =
-        lambda_runtime::Context::new(request_id, config.clone(), headers).map_err(|e| {
-            invalid(format!(
-                "the invocation's headers: {}",
-                message_of(e.as_ref())
-            ))
-        })?;
+    lambda_runtime::Context::new(request_id, config.clone(), headers).map_err(|e| {
+        invalid(format!(
+            "the invocation's headers: {}",
+            message_of(e.as_ref())
+        ))
+    })
+}
+
+/// The event of one invocation, as `lambda_http::run_with_streaming_response` hands it to
+/// its service: a `lambda_http::Request` with the invocation's `lambda_runtime::Context`
+/// and the `x-amzn-trace-id` header; and the prelude dialect of the event's source (API
+/// Gateway REST for its events, the function URL one otherwise). Never panics, whatever
+/// the event holds (see [`event::request_from_event`]).
+pub(crate) fn request(
+    event: &Bytes,
+    context: &lambda_runtime::Context,
+) -> Result<(lambda_http::Request, Dialect), Refusal> {
     let (mut request, dialect) = event::parse(event).map_err(|e| match e.kind() {
         EventErrorKind::BadRequest => Refusal::BadRequest(e),
-        _ => invalid(message_of(&e)),
+        _ => Refusal::Failed(diagnostic("Runtime.InvalidEvent", message_of(&e))),
     })?;
     if let Some(trace) = context
         .xray_trace_id
@@ -73,11 +80,7 @@ pub(crate) fn request(
     {
         request.headers_mut().insert("x-amzn-trace-id", trace);
     }
-    Ok((
-        request.with_lambda_context(context.clone()),
-        context,
-        dialect,
-    ))
+    Ok((request.with_lambda_context(context.clone()), dialect))
 }
 
 /// The frames of the `400` that answers an event which is a bad HTTP request: its reason,
@@ -148,19 +151,22 @@ where
     Ok(Box::pin(WireBody::new(stream, request_id)))
 }
 
-/// What every invocation of a runtime shares: the function's configuration, the response
-/// defaults, and whether to set `_X_AMZN_TRACE_ID`.
+/// What every invocation of a runtime shares: the function's configuration and the
+/// response defaults.
 #[derive(Debug)]
 pub(crate) struct Settings {
     pub(crate) response: ResponseConfig,
     pub(crate) dialect: Option<Dialect>,
-    pub(crate) trace_env: bool,
     pub(crate) function: Arc<lambda_runtime::Config>,
 }
 
 impl Settings {
     /// Calls the service for one invocation and posts its outcome. Never fails: what goes
     /// wrong is reported to the Runtime API, or logged when even that fails.
+    ///
+    /// The invocation's `Context` is [`current_context`](crate::current_context) while the service's
+    /// future and the body are polled: it lives in this future, never in the process, so
+    /// that invocations running at once each see their own.
     pub(crate) async fn invoke<S, B>(
         &self,
         service: &Mutex<S>,
@@ -176,8 +182,13 @@ impl Settings {
         B::Data: Into<Bytes>,
         B::Error: Into<BoxError> + 'static,
     {
-        let outcome = async {
-            let (request, context, dialect) = match request(headers, event, &self.function) {
+        let context = match context(headers, &self.function) {
+            Ok(context) => context,
+            Err(d) => return self.post(client, endpoint, request_id, Err(d)).await,
+        };
+        let served = CURRENT.scope(Arc::new(context.clone()), async {
+            let outcome = async {
+                let (request, dialect) = match request(event, &context) {
                     Ok(parsed) => parsed,
                     Err(Refusal::BadRequest(e)) => {
                         tracing::warn!(target: "lambda_stream_runtime", error = %e, "the event is not a valid HTTP request: answered 400");
@@ -186,13 +197,24 @@ impl Settings {
                     }
                     Err(Refusal::Failed(d)) => return Err(d),
                 };
-            if self.trace_env {
-                set_trace_env(context.xray_trace_id.as_deref());
+                let response = call(service, request).await?;
+                wire_body(response, &self.response, self.dialect.unwrap_or(dialect), request_id)
             }
-            let response = call(service, request).await?;
-            wire_body(response, &self.response, self.dialect.unwrap_or(dialect), request_id)
-        }
-        .await;
+            .await;
+            // The body is polled while it is posted: inside the scope too.
+            self.post(client, endpoint, request_id, outcome).await;
+        });
+        served.await;
+    }
+
+    /// Posts an invocation's outcome: its response, or its failure before the first byte.
+    async fn post(
+        &self,
+        client: &mut Client,
+        endpoint: &Endpoint,
+        request_id: &str,
+        outcome: Result<BoxWire, Diagnostic>,
+    ) {
         let request = match outcome {
             Ok(wire) => api::response(endpoint, request_id, wire).map_err(BoxError::from),
             Err(d) => {
@@ -264,23 +286,5 @@ where
         Ok(Ok(response)) => Ok(response),
         Ok(Err(e)) => Err(failure::named(e, "Handler.Failed")),
         Err(panic) => Err(panicked("before its response", panic.as_ref())),
-    }
-}
-
-/// Sets `_X_AMZN_TRACE_ID` for the invocation about to run, as `lambda_runtime` does.
-#[allow(unsafe_code)]
-fn set_trace_env(trace_id: Option<&str>) {
-    // SAFETY: `set_var` and `remove_var` are unsound when another thread reads the
-    // environment through libc at the same moment (Rust's own `env::var` takes the same lock
-    // and is fine). They are called only when one invocation runs at a time, between
-    // invocations, before the handler runs: the same place `lambda_runtime` sets it. A
-    // function whose background threads call C code that reads the environment while an
-    // invocation starts should turn this off with `Builder::trace_env(false)` and read the
-    // trace id from the `Context` or the `x-amzn-trace-id` header.
-    unsafe {
-        match trace_id {
-            Some(id) => std::env::set_var("_X_AMZN_TRACE_ID", id),
-            None => std::env::remove_var("_X_AMZN_TRACE_ID"),
-        }
     }
 }

@@ -10,6 +10,7 @@
 mod api;
 mod builder;
 mod client;
+mod current;
 mod endpoint;
 mod error;
 mod event;
@@ -26,6 +27,7 @@ use lambda_runtime::Diagnostic;
 use tower_service::Service;
 
 pub use builder::Builder;
+pub use current::current_context;
 pub use error::{ConfigError, RuntimeError, RuntimeErrorKind};
 pub use event::{EventError, EventErrorKind, request_from_event};
 pub use runtime::Runtime;

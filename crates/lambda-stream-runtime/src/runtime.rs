@@ -85,7 +85,6 @@ impl fmt::Debug for Runtime {
             .field("write_buffer", &self.write_buffer)
             .field("response", &self.settings.response)
             .field("dialect", &self.settings.dialect)
-            .field("trace_env", &self.settings.trace_env)
             .field("function", &self.settings.function)
             .finish()
     }
@@ -302,21 +301,24 @@ impl Runtime {
 }
 
 /// The span of one invocation, named and shaped as `lambda_runtime`'s: its request id, and
-/// its X-Ray trace id when there is one. A subscriber that prints spans (as
+/// its X-Ray trace id and tenant id when it has them. A subscriber that prints spans (as
 /// `tracing::init_default_subscriber` sets up) puts them on every line the handler logs.
 /// At level ERROR (where `lambda_runtime`'s is INFO): a span is recorded only when its level
 /// is enabled, and the request id belongs on every line, warnings and errors under
 /// `AWS_LAMBDA_LOG_LEVEL=WARN` included.
 fn span(request_id: &str, headers: &http::HeaderMap) -> tracing::Span {
-    match headers
-        .get(crate::api::TRACE_ID)
-        .and_then(|v| v.to_str().ok())
-    {
-        Some(trace) => tracing::error_span!(
-            "Lambda runtime invoke",
-            requestId = request_id,
-            xrayTraceId = trace
-        ),
-        None => tracing::error_span!("Lambda runtime invoke", requestId = request_id),
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let span = tracing::error_span!(
+        "Lambda runtime invoke",
+        requestId = request_id,
+        xrayTraceId = tracing::field::Empty,
+        tenantId = tracing::field::Empty,
+    );
+    if let Some(trace) = header(crate::api::TRACE_ID) {
+        span.record("xrayTraceId", trace);
     }
+    if let Some(tenant) = header(crate::api::TENANT_ID) {
+        span.record("tenantId", tenant);
+    }
+    span
 }

@@ -109,7 +109,7 @@ impl Write for Logs {
 }
 
 #[tokio::test]
-async fn each_invocation_has_its_context_its_trace_id_and_a_span_with_its_request_id() {
+async fn each_invocation_has_its_context_its_trace_id_and_a_span_with_its_request_id_and_no_environment_variable() {
     let api = RuntimeApi::start().unwrap();
     let logs = Logs::default();
     let writer = logs.clone();
@@ -128,7 +128,13 @@ async fn each_invocation_has_its_context_its_trace_id_and_a_span_with_its_reques
                 });
             }
             let context = request.lambda_context();
-            let trace_env = std::env::var("_X_AMZN_TRACE_ID").unwrap_or_default();
+            let current = lambda_stream_runtime::current_context()
+                .and_then(|c| c.xray_trace_id.clone())
+                .unwrap_or_default();
+            assert!(
+                std::env::var_os("_X_AMZN_TRACE_ID").is_none(),
+                "nothing is put into the process's environment"
+            );
             let header = request
                 .headers()
                 .get("x-amzn-trace-id")
@@ -140,12 +146,13 @@ async fn each_invocation_has_its_context_its_trace_id_and_a_span_with_its_reques
                 context.request_id,
                 context.invoked_function_arn,
                 context.xray_trace_id.unwrap_or_default(),
-                trace_env,
+                current,
                 header
             );
             Ok(http::Response::new(Full::new(Bytes::from(text))))
         })
     });
+    let mut traces = Vec::new();
     for _ in 0..2 {
         let invocation = api.invoke(get("/"));
         let id = invocation.request_id().to_owned();
@@ -154,14 +161,13 @@ async fn each_invocation_has_its_context_its_trace_id_and_a_span_with_its_reques
         let fields: Vec<&str> = text.rsplit('\0').next().unwrap().split('|').collect();
         assert_eq!(fields[0], id, "the context's request id");
         assert!(fields[1].starts_with("arn:aws:lambda:"), "{text}");
+        assert!(fields[2].starts_with("Root=1-"), "the trace id: {text}");
         assert!(
-            fields[2].ends_with(&format!("Lineage={id}")),
-            "the trace id: {text}"
+            !traces.contains(&fields[2].to_owned()),
+            "each invocation has its own trace id: {text}"
         );
-        assert_eq!(
-            fields[3], fields[2],
-            "_X_AMZN_TRACE_ID is this invocation's"
-        );
+        traces.push(fields[2].to_owned());
+        assert_eq!(fields[3], fields[2], "the current context is this invocation's");
         assert_eq!(fields[4], fields[2], "so is the x-amzn-trace-id header");
     }
     let failing = api.invoke(get("/fail"));

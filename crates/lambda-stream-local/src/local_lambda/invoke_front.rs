@@ -19,8 +19,8 @@ use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 
-use super::outcome::{INCOMPLETE_RESPONSE, report, trailer_error};
-use crate::runtime_api::{Kind, RuntimeApi, Update};
+use super::outcome::{INCOMPLETE_RESPONSE, caller_trace_id, report, trailer_error};
+use crate::runtime_api::{Behaviour, Ids, Kind, RuntimeApi, Update};
 
 pub(super) async fn serve(listener: TcpListener, api: Arc<RuntimeApi>, log: Arc<PathBuf>) {
     let mut connections = tokio::task::JoinSet::new();
@@ -122,11 +122,27 @@ async fn invoke(api: &RuntimeApi, log: &Path, request: Request<Incoming>) -> Ans
         .headers()
         .get("x-amz-log-type")
         .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"Tail"));
+    let header = |name: &str| {
+        request
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    let ids = Ids {
+        trace_id: caller_trace_id(
+            request
+                .headers()
+                .iter()
+                .filter_map(|(n, v)| Some((n.as_str(), v.to_str().ok()?))),
+        ),
+        tenant_id: header("x-amz-tenant-id"),
+    };
     let event = match request.into_body().collect().await {
         Ok(b) => b.to_bytes(),
         Err(e) => return plain(StatusCode::BAD_REQUEST, &e.to_string()),
     };
-    let mut invocation = api.invoke(event);
+    let mut invocation = api.invoke_as(event, Behaviour::Accept, ids);
     let Some(Update::Started { kind, headers }) = invocation.next().await else {
         return plain(StatusCode::BAD_GATEWAY, "the function did not answer");
     };

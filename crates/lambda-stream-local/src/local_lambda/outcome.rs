@@ -116,3 +116,16 @@ pub(super) fn trailer_error(trailers: &http::HeaderMap) -> Option<(String, Strin
         &body,
     ))
 }
+
+/// The trace id a caller's `X-Amzn-Trace-Id` header gives an invocation: Lambda continues a
+/// caller's trace. Only a header with a `Root=` field is one; otherwise the invocation gets
+/// a trace id of its own.
+pub(super) fn caller_trace_id<'a>(
+    mut headers: impl Iterator<Item = (&'a str, &'a str)>,
+) -> Option<String> {
+    headers
+        .find(|(name, _)| name.eq_ignore_ascii_case("x-amzn-trace-id"))
+        .map(|(_, value)| value.trim())
+        .filter(|value| value.split(';').any(|field| field.trim().starts_with("Root=")))
+        .map(str::to_owned)
+}

@@ -16,7 +16,8 @@ use tokio::sync::mpsc;
 use super::outcome::{
     BUFFERED_LIMIT, INCOMPLETE_RESPONSE, Options, Record, TOO_LARGE, report, trailer_error,
 };
-use crate::runtime_api::{Kind, RuntimeApi, Update};
+use super::outcome::caller_trace_id;
+use crate::runtime_api::{Behaviour, Ids, Kind, RuntimeApi, Update};
 
 /// A function URL front, written on the socket itself (one request per connection), so
 /// that it can end a failed response as Lambda does: every byte the function sent, then the
@@ -362,7 +363,12 @@ async fn function_url(
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .push(record);
     };
-    let mut invocation = api.invoke(event.to_bytes());
+    let ids = Ids {
+        trace_id: caller_trace_id(headers.iter().map(|(n, v)| (n.as_str(), v.as_str()))),
+        // Function URLs do not take tenant ids (tenant isolation mode excludes them).
+        tenant_id: None,
+    };
+    let mut invocation = api.invoke_as(event.to_bytes(), Behaviour::Accept, ids);
     let Some(Update::Started { kind, headers }) = invocation.next().await else {
         record.error = Some((INCOMPLETE_RESPONSE.to_owned(), "no answer".to_owned()));
         finish(record);

@@ -60,6 +60,7 @@ impl Default for Options {
 struct Queued {
     id: String,
     event: Bytes,
+    ids: Ids,
     behaviour: Behaviour,
     updates: mpsc::Sender<Update>,
     raw: Arc<Mutex<Option<Bytes>>>,
@@ -86,6 +87,31 @@ impl Queued {
             .try_send(Update::Data(Bytes::from(body.to_string())));
         let _ = self.updates.try_send(Update::End { complete: true });
     }
+}
+
+/// What identifies an invocation to the function besides its request id: the X-Ray trace
+/// id (`Lambda-Runtime-Trace-Id`) and the tenant id (`Lambda-Runtime-Aws-Tenant-Id`, for
+/// functions in tenant isolation mode).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Ids {
+    /// The trace id; `None`: one of the emulator's own, different for each invocation.
+    pub trace_id: Option<String>,
+    /// The tenant id; `None`: the header is not sent.
+    pub tenant_id: Option<String>,
+}
+
+/// The emulator's trace id for its `n`th invocation, in X-Ray's format and different for
+/// each invocation.
+fn trace_id(n: u64) -> String {
+    let secs = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_secs();
+    format!(
+        "Root=1-{:08x}-{:08x}{n:016x};Parent={n:016x};Sampled=1",
+        secs & 0xffff_ffff,
+        std::process::id()
+    )
 }
 
 /// The trailers that end a response cut at the function's timeout.
@@ -231,14 +257,29 @@ impl RuntimeApi {
 
     /// Queues `event`, answered as `behaviour` says.
     pub fn invoke_with(&self, event: impl Into<Bytes>, behaviour: Behaviour) -> Invocation {
+        self.invoke_as(event, behaviour, Ids::default())
+    }
+
+    /// Queues `event`, answered as `behaviour` says, with the trace id and tenant id of
+    /// `ids` (a trace id of its own when `ids` has none).
+    pub fn invoke_as(
+        &self,
+        event: impl Into<Bytes>,
+        behaviour: Behaviour,
+        mut ids: Ids,
+    ) -> Invocation {
         let shared = &self.shared.0;
         let n = shared.ids.fetch_add(1, Ordering::Relaxed);
         let id = format!("8476a536-e9f4-11e8-9739-{n:012x}");
+        if ids.trace_id.is_none() {
+            ids.trace_id = Some(trace_id(n));
+        }
         let (updates, rx) = mpsc::channel(UPDATE_BUFFER);
         let raw = Arc::new(Mutex::new(None));
         lock(&shared.queue).push_back(Queued {
             id: id.clone(),
             event: event.into(),
+            ids,
             behaviour,
             updates,
             raw: raw.clone(),
@@ -413,7 +454,7 @@ async fn next(handle: &Arc<SharedHandle>) -> Result<Answer, io::Error> {
         + shared.timeout;
     let due = tokio::time::Instant::now() + shared.timeout;
     queued.deadline = Some(due);
-    let response = Response::builder()
+    let mut response = Response::builder()
         .status(StatusCode::OK)
         .header("content-type", "application/json")
         .header("lambda-runtime-aws-request-id", &queued.id)
@@ -422,12 +463,18 @@ async fn next(handle: &Arc<SharedHandle>) -> Result<Answer, io::Error> {
             "lambda-runtime-invoked-function-arn",
             "arn:aws:lambda:us-east-1:123456789012:function:emulated",
         )
-        .header(
-            "lambda-runtime-trace-id",
-            format!("Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1;Lineage={}", queued.id),
-        )
         .body(Full::new(queued.event.clone()))
         .map_err(io::Error::other)?;
+    let headers = response.headers_mut();
+    let ids = &queued.ids;
+    for (name, value) in [
+        ("lambda-runtime-trace-id", &ids.trace_id),
+        ("lambda-runtime-aws-tenant-id", &ids.tenant_id),
+    ] {
+        if let Some(v) = value.as_deref().and_then(|v| http::HeaderValue::from_str(v).ok()) {
+            headers.insert(name, v);
+        }
+    }
     let id = queued.id.clone();
     lock(&shared.open).insert(id.clone(), queued);
     // Unanswered at the deadline: reported as Lambda reports it. (One still streaming then
