@@ -6,6 +6,8 @@
 //!   `lambda_stream::response`, which keeps the header spelling of the prelude.
 //! - `GET /fail` streams a few lines, then fails: the caller's response ends abnormally,
 //!   and Lambda records the error type `App.Exhausted`.
+//! - `GET /old` redirects to `/hello`, and `DELETE /hello` answers `204 No Content`:
+//!   responses without a body, which end at once (`HEAD` of any route too).
 //!
 //! Built for Lambda, from `crates/lambda-stream-runtime`, with
 //! `cargo lambda build --release --example axum_router`.
@@ -14,7 +16,8 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::Path;
-use axum::response::IntoResponse;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect};
 use axum::routing::get;
 use bytes::Bytes;
 use futures_util::{StreamExt, stream};
@@ -51,7 +54,11 @@ async fn fail() -> impl IntoResponse {
 /// The function's routes (the runtime's `tests/tower_services.rs` serves this router).
 pub(crate) fn app() -> Router {
     Router::new()
-        .route("/hello", get(|| async { "hello from axum\n" }))
+        .route(
+            "/hello",
+            get(|| async { "hello from axum\n" }).delete(|| async { StatusCode::NO_CONTENT }),
+        )
+        .route("/old", get(|| async { Redirect::permanent("/hello") }))
         .route("/count/{n}", get(count))
         .route("/fail", get(fail))
 }

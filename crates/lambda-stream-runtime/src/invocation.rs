@@ -97,12 +97,22 @@ pub(crate) fn bad_request(
         http::header::CONTENT_TYPE,
         http::HeaderValue::from_static("text/plain; charset=utf-8"),
     );
-    wire_body(response, defaults, dialect, request_id)
+    wire_body(response, &http::Method::GET, defaults, dialect, request_id)
+}
+
+/// Whether a response to `method` with `status` has no content (RFC 9110, 6.4.1): the
+/// answer to `HEAD`, and every `1xx`, `204` and `304`. Its prelude is sent and its request
+/// ends at once; a body the handler gave it anyway is dropped unread.
+pub(crate) fn bodyless(method: &http::Method, status: http::StatusCode) -> bool {
+    method == http::Method::HEAD
+        || status.is_informational()
+        || status == http::StatusCode::NO_CONTENT
+        || status == http::StatusCode::NOT_MODIFIED
 }
 
 /// A handler's response as the body of the Runtime API request: the prelude (encoded
 /// here, once), its delimiter and the body's frames; or why it cannot be sent (before any
-/// byte).
+/// byte). A response to `method` that has no content ([`bodyless`]) is its prelude alone.
 ///
 /// The prelude is the response's status and headers, spelled as the `HeaderCase` in its
 /// extensions says where there is one; the framing and budget are a `ResponseConfig` in
@@ -110,6 +120,7 @@ pub(crate) fn bad_request(
 /// budget is refused here rather than cut later.
 pub(crate) fn wire_body<B>(
     response: http::Response<B>,
+    method: &http::Method,
     defaults: &ResponseConfig,
     dialect: Dialect,
     request_id: &str,
@@ -120,23 +131,47 @@ where
     B::Error: Into<BoxError> + 'static,
 {
     let (parts, body) = response.into_parts();
-    let invalid = |e: &dyn StdError| {
-        diagnostic(
-            "Response.InvalidPrelude",
-            format!("the response's status and headers cannot be sent: {e}"),
-        )
-    };
     // The response's head as it is now, spelled as its `HeaderCase` says where it has one.
-    let prelude = MetadataPrelude::try_from(&parts).map_err(|e| invalid(&e))?;
+    let prelude = MetadataPrelude::try_from(&parts).map_err(|e| invalid_prelude(&e))?;
     let config = parts
         .extensions
         .get::<ResponseConfig>()
         .copied()
         .unwrap_or_else(|| defaults.with_dialect(dialect));
+    if bodyless(method, parts.status) {
+        if !body.is_end_stream() {
+            tracing::debug!(target: "lambda_stream_runtime", status = parts.status.as_u16(), %method, "a response without content: its body is dropped unread");
+        }
+        drop(body);
+        return framed(&prelude, http_body_util::Empty::<Bytes>::new(), &config, request_id);
+    }
+    framed(&prelude, body, &config, request_id)
+}
+
+/// A prelude that cannot be sent, as the invocation's failure.
+fn invalid_prelude(e: &dyn StdError) -> Diagnostic {
+    diagnostic(
+        "Response.InvalidPrelude",
+        format!("the response's status and headers cannot be sent: {e}"),
+    )
+}
+
+/// The prelude, its delimiter and `body`'s frames, within `config`'s budget.
+fn framed<B>(
+    prelude: &MetadataPrelude,
+    body: B,
+    config: &ResponseConfig,
+    request_id: &str,
+) -> Result<BoxWire, Diagnostic>
+where
+    B: http_body::Body + 'static,
+    B::Data: Into<Bytes>,
+    B::Error: Into<BoxError> + 'static,
+{
     let body_len = body.size_hint().lower();
     // The prelude is encoded here, once.
-    let stream = ResponseStream::with_config(&prelude, BodyChunks::new(body), &config)
-        .map_err(|e| invalid(&e))?;
+    let stream = ResponseStream::with_config(prelude, BodyChunks::new(body), config)
+        .map_err(|e| invalid_prelude(&e))?;
     let prelude_len = stream.prelude_len();
     let limit = config.max_bytes();
     if (prelude_len as u64).saturating_add(body_len) > limit {
@@ -197,8 +232,10 @@ impl Settings {
                     }
                     Err(Refusal::Failed(d)) => return Err(d),
                 };
+                let method = request.method().clone();
                 let response = call(service, request).await?;
-                wire_body(response, &self.response, self.dialect.unwrap_or(dialect), request_id)
+                let dialect = self.dialect.unwrap_or(dialect);
+                wire_body(response, &method, &self.response, dialect, request_id)
             }
             .await;
             // The body is polled while it is posted: inside the scope too.

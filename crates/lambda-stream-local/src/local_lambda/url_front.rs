@@ -308,6 +308,12 @@ async fn write_chunk(stream: &mut TcpStream, data: &[u8]) -> io::Result<()> {
 
 const BAD_GATEWAY: &str = "Internal Server Error";
 
+/// Whether the response to `method` with `status` has no content (RFC 9110, 6.4.1): the
+/// answer to `HEAD`, and every `1xx`, `204` and `304`.
+fn without_content(method: &str, status: u16) -> bool {
+    method.eq_ignore_ascii_case("HEAD") || (100..200).contains(&status) || status == 204 || status == 304
+}
+
 /// A function URL request: the function's prelude as the status and headers, its body as
 /// the chunked body, and a connection closed without the last chunk when it fails after
 /// its first byte; a buffered response as a whole one; a 502 for an error before the first
@@ -483,7 +489,13 @@ async fn function_url(
             head.push_str(&format!("content-type: {v}\r\n"));
         }
     }
-    head.push_str("transfer-encoding: chunked\r\nconnection: close\r\n\r\n");
+    // A response without content by HTTP's rules has no body framing: its head is all, and
+    // whatever bytes the function sends for it are not passed on.
+    let no_content = without_content(&method, record.status);
+    if !no_content {
+        head.push_str("transfer-encoding: chunked\r\n");
+    }
+    head.push_str("connection: close\r\n\r\n");
     stream.write_all(head.as_bytes()).await?;
     let mut rate = Rate {
         on: options.lambda_rate,
@@ -523,6 +535,9 @@ async fn function_url(
             error = Some((TOO_LARGE.to_owned(), message));
             break false;
         }
+        if no_content {
+            continue;
+        }
         rate.pass(data.len() as u64).await;
         write_chunk(&mut stream, &data).await?;
         record.first_byte.get_or_insert_with(|| invoked.elapsed());
@@ -542,7 +557,7 @@ async fn function_url(
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
         .push(record);
-    if !failed {
+    if !failed && !no_content {
         stream.write_all(b"0\r\n\r\n").await?;
     }
     // Failed: every byte sent, then the end of the connection, without the last chunk, as
