@@ -8,7 +8,7 @@ use lambda_stream::{Dialect, ResponseConfig};
 use crate::client::{DEFAULT_WRITE_BUFFER, MIN_WRITE_BUFFER};
 use crate::endpoint::Endpoint;
 use crate::error::ConfigError;
-use crate::invocation::Settings;
+use crate::invocation::{FailedStatuses, Settings};
 use crate::runtime::Runtime;
 
 /// Settings for a [`Runtime`]; what is not set comes from the Lambda environment.
@@ -28,6 +28,7 @@ use crate::runtime::Runtime;
 ///     .rechunk(RechunkConfig::new(16 * 1024, 128 * 1024)?)
 ///     .write_buffer(64 * 1024)
 ///     .dialect(Dialect::ApiGatewayRest)
+///     .failed_statuses(500..=599)
 ///     .function_config(function)
 ///     .build()?;
 /// assert_eq!(runtime.concurrency(), 4);
@@ -43,6 +44,7 @@ pub struct Builder {
     concurrency: Option<usize>,
     response: ResponseConfig,
     dialect: Option<Dialect>,
+    failed_statuses: FailedStatuses,
     function: Option<lambda_runtime::Config>,
     write_buffer: Option<usize>,
 }
@@ -93,6 +95,23 @@ impl Builder {
     /// for its events, the function URL layout otherwise).
     pub fn dialect(mut self, dialect: Dialect) -> Self {
         self.dialect = Some(dialect);
+        self
+    }
+
+    /// Reports every response whose status is in `statuses` (`500..=599`, say) as a
+    /// failed invocation, so that Lambda's `Errors` metric, alarms and error logs count
+    /// them; may be called again to add more (default: none, as Lambda counts only
+    /// failures).
+    ///
+    /// Nothing is buffered and nothing withheld: the response streams as ever (status,
+    /// headers, the whole body), then ends with the error trailers, of type
+    /// `Response.Status503` (for a `503`) and message `the handler answered 503 Service
+    /// Unavailable`. The caller sees what any failure after the first byte gives: a
+    /// function URL response that ends without its last chunk after the whole body, an
+    /// `InvokeWithResponseStream` stream whose `InvokeComplete` carries that error code.
+    pub fn failed_statuses(mut self, statuses: std::ops::RangeInclusive<u16>) -> Self {
+        self.failed_statuses
+            .add(*statuses.start(), *statuses.end());
         self
     }
 
@@ -182,6 +201,7 @@ impl Builder {
             settings: Settings {
                 response: self.response,
                 dialect: self.dialect,
+                failed_statuses: self.failed_statuses,
                 function: Arc::new(function),
             },
         })

@@ -14,7 +14,10 @@ use http::HeaderMap;
 use http_body_util::Full;
 use lambda_http::RequestExt;
 use lambda_runtime::Diagnostic;
-use lambda_stream::{Dialect, MetadataPrelude, ResponseConfig, ResponseStream, message_of};
+use futures_util::StreamExt;
+use lambda_stream::{
+    Dialect, MetadataPrelude, ResponseConfig, ResponseStream, StreamError, message_of,
+};
 use tower_service::Service;
 
 use crate::api::{self, DEADLINE, REQUEST_ID};
@@ -97,7 +100,8 @@ pub(crate) fn bad_request(
         http::header::CONTENT_TYPE,
         http::HeaderValue::from_static("text/plain; charset=utf-8"),
     );
-    wire_body(response, &http::Method::GET, defaults, dialect, request_id)
+    let none = FailedStatuses::default();
+    wire_body(response, &http::Method::GET, defaults, dialect, &none, request_id)
 }
 
 /// Whether a response to `method` with `status` has no content (RFC 9110, 6.4.1): the
@@ -123,6 +127,7 @@ pub(crate) fn wire_body<B>(
     method: &http::Method,
     defaults: &ResponseConfig,
     dialect: Dialect,
+    failed: &FailedStatuses,
     request_id: &str,
 ) -> Result<BoxWire, Diagnostic>
 where
@@ -138,14 +143,16 @@ where
         .get::<ResponseConfig>()
         .copied()
         .unwrap_or_else(|| defaults.with_dialect(dialect));
+    let failure = failed.failure(parts.status);
     if bodyless(method, parts.status) {
         if !body.is_end_stream() {
             tracing::debug!(target: "lambda_stream_runtime", status = parts.status.as_u16(), %method, "a response without content: its body is dropped unread");
         }
         drop(body);
-        return framed(&prelude, http_body_util::Empty::<Bytes>::new(), &config, request_id);
+        let empty = http_body_util::Empty::<Bytes>::new();
+        return framed(&prelude, empty, failure, &config, request_id);
     }
-    framed(&prelude, body, &config, request_id)
+    framed(&prelude, body, failure, &config, request_id)
 }
 
 /// A prelude that cannot be sent, as the invocation's failure.
@@ -156,10 +163,12 @@ fn invalid_prelude(e: &dyn StdError) -> Diagnostic {
     )
 }
 
-/// The prelude, its delimiter and `body`'s frames, within `config`'s budget.
+/// The prelude, its delimiter and `body`'s frames, within `config`'s budget; then, when the
+/// body has ended, `failure` as the error trailers.
 fn framed<B>(
     prelude: &MetadataPrelude,
     body: B,
+    failure: Option<StreamError>,
     config: &ResponseConfig,
     request_id: &str,
 ) -> Result<BoxWire, Diagnostic>
@@ -170,8 +179,9 @@ where
 {
     let body_len = body.size_hint().lower();
     // The prelude is encoded here, once.
-    let stream = ResponseStream::with_config(prelude, BodyChunks::new(body), config)
-        .map_err(|e| invalid_prelude(&e))?;
+    let chunks = BodyChunks::new(body).chain(futures_util::stream::iter(failure.map(Err)));
+    let stream =
+        ResponseStream::with_config(prelude, chunks, config).map_err(|e| invalid_prelude(&e))?;
     let prelude_len = stream.prelude_len();
     let limit = config.max_bytes();
     if (prelude_len as u64).saturating_add(body_len) > limit {
@@ -192,7 +202,34 @@ where
 pub(crate) struct Settings {
     pub(crate) response: ResponseConfig,
     pub(crate) dialect: Option<Dialect>,
+    pub(crate) failed_statuses: FailedStatuses,
     pub(crate) function: Arc<lambda_runtime::Config>,
+}
+
+/// The statuses a runtime reports as failed invocations ([`Builder::failed_statuses`]).
+///
+/// [`Builder::failed_statuses`]: crate::Builder::failed_statuses
+#[derive(Debug, Clone, Default)]
+pub(crate) struct FailedStatuses(Vec<(u16, u16)>);
+
+impl FailedStatuses {
+    pub(crate) fn add(&mut self, first: u16, last: u16) {
+        self.0.push((first, last));
+    }
+
+    /// The failure a response with `status` ends with, if its status is one of them.
+    fn failure(&self, status: http::StatusCode) -> Option<StreamError> {
+        let code = status.as_u16();
+        self.0
+            .iter()
+            .any(|&(first, last)| (first..=last).contains(&code))
+            .then(|| {
+                StreamError::new(
+                    format!("Response.Status{code}"),
+                    format!("the handler answered {status}"),
+                )
+            })
+    }
 }
 
 impl Settings {
@@ -235,7 +272,8 @@ impl Settings {
                 let method = request.method().clone();
                 let response = call(service, request).await?;
                 let dialect = self.dialect.unwrap_or(dialect);
-                wire_body(response, &method, &self.response, dialect, request_id)
+                let failed = &self.failed_statuses;
+                wire_body(response, &method, &self.response, dialect, failed, request_id)
             }
             .await;
             // The body is polled while it is posted: inside the scope too.

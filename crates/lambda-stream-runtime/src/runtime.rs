@@ -85,6 +85,7 @@ impl fmt::Debug for Runtime {
             .field("write_buffer", &self.write_buffer)
             .field("response", &self.settings.response)
             .field("dialect", &self.settings.dialect)
+            .field("failed_statuses", &self.settings.failed_statuses)
             .field("function", &self.settings.function)
             .finish()
     }
