@@ -13,6 +13,6 @@ pub mod runtime_api;
 
 pub use error::LocalError;
 #[doc(inline)]
-pub use local_lambda::{LocalLambda, Options, Record};
+pub use local_lambda::{LocalLambda, Options, Record, Shutdown};
 #[doc(inline)]
 pub use runtime_api::RuntimeApi;

@@ -148,7 +148,7 @@ fn main() -> std::process::ExitCode {
         .iter()
         .map(|(k, v)| (k.as_str(), v.clone()))
         .collect();
-    let lambda = match LocalLambda::start_with(&function, &env, options) {
+    let mut lambda = match LocalLambda::start_with(&function, &env, options) {
         Ok(lambda) => lambda,
         Err(e) => {
             eprintln!("lambda-stream-local: {e}");
@@ -184,5 +184,31 @@ fn main() -> std::process::ExitCode {
         let _ = std::io::stdout().flush();
         std::thread::sleep(Duration::from_millis(50));
     }
+    // Ctrl-C: Lambda's shutdown phase, then the function's last words.
+    let report = lambda.shutdown();
+    print!("{}", report.logs.get(logged..).unwrap_or_default());
+    println!("{}", shutdown_line(&report));
     std::process::ExitCode::SUCCESS
+}
+
+/// What the shutdown phase did, in one line.
+fn shutdown_line(report: &lambda_stream_local::Shutdown) -> String {
+    let exits: Vec<String> = report
+        .exits
+        .iter()
+        .map(|exit| match exit {
+            Some(status) => format!("exited ({status})"),
+            None => "killed".to_owned(),
+        })
+        .collect();
+    let how = if report.signalled {
+        "SIGTERM sent (an extension is registered)"
+    } else {
+        "no extension registered: no signal"
+    };
+    format!(
+        "shutdown: {how}; the function {} after {} ms",
+        exits.join(", "),
+        report.took.as_millis()
+    )
 }

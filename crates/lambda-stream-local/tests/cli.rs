@@ -125,3 +125,50 @@ fn with_bin_it_builds_the_function_with_cargo_and_runs_it() {
         "the two endpoints, then the function's line: {seen:?}"
     );
 }
+
+/// Ctrl-C (`SIGINT`) ends the binary with Lambda's shutdown phase: the runtime's
+/// `graceful_shutdown` example, which registered an extension, gets `SIGTERM`, runs its
+/// hook and exits; the binary prints what it saw, and exits with 0.
+#[cfg(unix)]
+#[test]
+fn ctrl_c_runs_the_shutdown_phase() {
+    let example = lambda_stream_testkit::servers::build::runtime_example("graceful_shutdown")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_lambda-stream-local"))
+        .arg(&example)
+        .args(["--url-port", "0", "--invoke-port", "0"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut local = Local(child);
+    let first = lines.next().unwrap().unwrap();
+    let url = first.split_whitespace().last().unwrap().to_owned();
+    let (code, body) = curl(&format!("{url}count/2"));
+    assert_eq!((code, body.as_slice()), (Some(0), &b"line 0\nline 1\n"[..]));
+    // The invocation's line is printed: the binary is in its loop.
+    let mut seen: Vec<String> = Vec::new();
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        let done = line.starts_with("[invocation] /count/2");
+        seen.push(line);
+        if done {
+            break;
+        }
+    }
+    let pid = rustix::process::Pid::from_raw(i32::try_from(local.0.id()).unwrap()).unwrap();
+    rustix::process::kill_process(pid, rustix::process::Signal::INT).unwrap();
+    seen.extend(lines.map_while(Result::ok));
+    let status = local.0.wait().unwrap();
+    let text = seen.join("\n");
+    assert!(status.success(), "{status}: {text}");
+    assert!(
+        text.contains("shutdown hook: flushed a count of 2 lines served"),
+        "{text}"
+    );
+    assert!(text.contains("the runtime has shut down"), "{text}");
+    assert!(
+        text.contains("shutdown: SIGTERM sent (an extension is registered); the function exited (exit status: 0) after "),
+        "{text}"
+    );
+}

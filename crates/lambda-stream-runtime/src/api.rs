@@ -25,6 +25,12 @@ pub(crate) const TENANT_ID: &str = "lambda-runtime-aws-tenant-id";
 const RESPONSE_MODE: &str = "lambda-runtime-function-response-mode";
 
 const NEXT: &str = "/2018-06-01/runtime/invocation/next";
+const EXTENSION_REGISTER: &str = "/2020-01-01/extension/register";
+const EXTENSION_NEXT: &str = "/2020-01-01/extension/event/next";
+/// The header that names an extension when it registers.
+const EXTENSION_NAME: &str = "lambda-extension-name";
+/// The header that identifies a registered extension in its requests.
+pub(crate) const EXTENSION_ID: &str = "lambda-extension-identifier";
 const INIT_ERROR: &str = "/2018-06-01/runtime/init/error";
 
 fn invocation(endpoint: &Endpoint, request_id: &str, what: &str) -> String {
@@ -35,6 +41,34 @@ fn invocation(endpoint: &Endpoint, request_id: &str, what: &str) -> String {
 /// `GET .../invocation/next`.
 pub(crate) fn next(endpoint: &Endpoint) -> Result<Request<ApiBody>, http::Error> {
     api_request(Method::GET, &endpoint.target(NEXT), ApiBody::Empty)
+}
+
+/// `POST /2020-01-01/extension/register` of an internal extension called `name`,
+/// subscribed to no events: registered, it makes Lambda send the process `SIGTERM` at
+/// shutdown.
+pub(crate) fn extension_register(
+    endpoint: &Endpoint,
+    name: &'static str,
+) -> Result<Request<ApiBody>, http::Error> {
+    let body = ApiBody::Full(Some(bytes::Bytes::from_static(br#"{"events":[]}"#)));
+    let mut request = api_request(Method::POST, &endpoint.target(EXTENSION_REGISTER), body)?;
+    let h = request.headers_mut();
+    h.insert(EXTENSION_NAME, HeaderValue::from_static(name));
+    h.insert(
+        http::header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    Ok(request)
+}
+
+/// `GET /2020-01-01/extension/event/next` of the extension `id`.
+pub(crate) fn extension_next(
+    endpoint: &Endpoint,
+    id: &HeaderValue,
+) -> Result<Request<ApiBody>, http::Error> {
+    let mut request = api_request(Method::GET, &endpoint.target(EXTENSION_NEXT), ApiBody::Empty)?;
+    request.headers_mut().insert(EXTENSION_ID, id.clone());
+    Ok(request)
 }
 
 /// `POST .../invocation/{id}/response`, streamed: the Node.js runtime's headers, in its

@@ -1,6 +1,7 @@
 //! `Builder`: the settings of a [`Runtime`], from code or the Lambda environment.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use lambda_stream::chunk::RechunkConfig;
 use lambda_stream::{Dialect, ResponseConfig};
@@ -10,6 +11,7 @@ use crate::endpoint::Endpoint;
 use crate::error::ConfigError;
 use crate::invocation::{FailedStatuses, Settings};
 use crate::runtime::Runtime;
+use crate::shutdown::DEFAULT_GRACE;
 
 /// Settings for a [`Runtime`]; what is not set comes from the Lambda environment.
 ///
@@ -45,6 +47,7 @@ pub struct Builder {
     response: ResponseConfig,
     dialect: Option<Dialect>,
     failed_statuses: FailedStatuses,
+    shutdown_grace: Option<Duration>,
     function: Option<lambda_runtime::Config>,
     write_buffer: Option<usize>,
 }
@@ -112,6 +115,15 @@ impl Builder {
     pub fn failed_statuses(mut self, statuses: std::ops::RangeInclusive<u16>) -> Self {
         self.failed_statuses
             .add(*statuses.start(), *statuses.end());
+        self
+    }
+
+    /// How long invocations in flight at shutdown may take to finish before they are cut,
+    /// with [`Runtime::on_shutdown`] (default: 300 ms, of the 500 ms Lambda allows a
+    /// function with internal extensions only; the rest is for the cut responses' trailers
+    /// and the hook).
+    pub fn shutdown_grace(mut self, grace: Duration) -> Self {
+        self.shutdown_grace = Some(grace);
         self
     }
 
@@ -198,6 +210,8 @@ impl Builder {
             endpoint,
             concurrency,
             write_buffer,
+            grace: self.shutdown_grace.unwrap_or(DEFAULT_GRACE),
+            shutdown: None,
             settings: Settings {
                 response: self.response,
                 dialect: self.dialect,

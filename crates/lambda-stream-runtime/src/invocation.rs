@@ -18,15 +18,17 @@ use futures_util::StreamExt;
 use lambda_stream::{
     Dialect, MetadataPrelude, ResponseConfig, ResponseStream, StreamError, message_of,
 };
+use tokio_util::sync::CancellationToken;
 use tower_service::Service;
 
 use crate::api::{self, DEADLINE, REQUEST_ID};
-use crate::client::Client;
+use crate::client::{Answer, Client};
 use crate::current::CURRENT;
+use crate::shutdown::SHUTDOWN_ERROR;
 use crate::endpoint::Endpoint;
 use crate::event::{self, EventError, EventErrorKind};
 use crate::failure::{self, diagnostic};
-use crate::wire::{BodyChunks, BoxWire, WireBody, panic_message};
+use crate::wire::{BodyChunks, BoxWire, Cut, WireBody, panic_message};
 
 type BoxError = Box<dyn StdError + Send + Sync + 'static>;
 
@@ -245,8 +247,8 @@ impl Settings {
         client: &mut Client,
         endpoint: &Endpoint,
         request_id: &str,
-        headers: &http::HeaderMap,
-        event: &Bytes,
+        (parts, event): &Answer,
+        cut: Option<&CancellationToken>,
     ) where
         S: Service<lambda_http::Request, Response = http::Response<B>>,
         S::Error: Into<Diagnostic> + 'static,
@@ -254,7 +256,7 @@ impl Settings {
         B::Data: Into<Bytes>,
         B::Error: Into<BoxError> + 'static,
     {
-        let context = match context(headers, &self.function) {
+        let context = match context(&parts.headers, &self.function) {
             Ok(context) => context,
             Err(d) => return self.post(client, endpoint, request_id, Err(d)).await,
         };
@@ -270,10 +272,23 @@ impl Settings {
                     Err(Refusal::Failed(d)) => return Err(d),
                 };
                 let method = request.method().clone();
-                let response = call(service, request).await?;
+                let response = match cut {
+                    None => call(service, request).await?,
+                    Some(cut) => tokio::select! {
+                        response = call(service, request) => response?,
+                        () = cut.cancelled() => return Err(diagnostic(
+                            SHUTDOWN_ERROR,
+                            "the function shut down before the response started",
+                        )),
+                    },
+                };
                 let dialect = self.dialect.unwrap_or(dialect);
                 let failed = &self.failed_statuses;
                 wire_body(response, &method, &self.response, dialect, failed, request_id)
+                    .map(|wire| match cut {
+                        Some(cut) => Box::pin(Cut::new(wire, cut.clone(), request_id)) as BoxWire,
+                        None => wire,
+                    })
             }
             .await;
             // The body is polled while it is posted: inside the scope too.

@@ -17,6 +17,7 @@ mod event;
 mod failure;
 mod invocation;
 mod runtime;
+mod shutdown;
 mod wire;
 
 use std::error::Error as StdError;

@@ -23,6 +23,7 @@ use crate::endpoint::Endpoint;
 use crate::error::{ConfigError, RuntimeError, RuntimeErrorKind};
 use crate::failure::{self, diagnostic};
 use crate::invocation::Settings;
+use crate::shutdown::{self, Hook, Tokens};
 use crate::wire::panic_message;
 
 type BoxError = Box<dyn StdError + Send + Sync + 'static>;
@@ -75,6 +76,8 @@ pub struct Runtime {
     pub(crate) concurrency: usize,
     pub(crate) write_buffer: usize,
     pub(crate) settings: Settings,
+    pub(crate) grace: Duration,
+    pub(crate) shutdown: Option<Hook>,
 }
 
 impl fmt::Debug for Runtime {
@@ -87,6 +90,8 @@ impl fmt::Debug for Runtime {
             .field("dialect", &self.settings.dialect)
             .field("failed_statuses", &self.settings.failed_statuses)
             .field("function", &self.settings.function)
+            .field("grace", &self.grace)
+            .field("on_shutdown", &self.shutdown.is_some())
             .finish()
     }
 }
@@ -122,6 +127,50 @@ impl Runtime {
         self.concurrency
     }
 
+    /// Shuts down gracefully when Lambda ends the execution environment, then runs `hook`
+    /// (to flush telemetry, say); [`run`](Self::run) then returns `Ok(())`.
+    ///
+    /// Lambda sends `SIGTERM` at shutdown only to a function that registered an
+    /// extension, and kills it 500 ms later. So the runtime registers an internal
+    /// extension, subscribed to no events, with the Extensions API before it takes its
+    /// first invocation. On `SIGTERM` (or `SIGINT`: Ctrl-C on a developer's machine) it
+    /// takes no more invocations; those in flight have the grace period
+    /// ([`Builder::shutdown_grace`], 300 ms by default) to finish; after it, a handler
+    /// still running is dropped and its invocation reported as `Runtime.Shutdown`, and a
+    /// body still streaming ends with the error trailers of that type (the caller's
+    /// response ends abnormally, never cleanly short). Then `hook` runs.
+    ///
+    /// Without it, there is no extension, and Lambda ends the process without a signal
+    /// (as for any function without extensions). Where the Extensions API is missing (some
+    /// emulators), the runtime says so in its log and runs on; a signal still shuts it
+    /// down.
+    ///
+    /// ```no_run
+    /// use lambda_stream_runtime::Runtime;
+    /// use lambda_stream_runtime::lambda_http::{Body, Error, Request, Response, service_fn};
+    ///
+    /// # async fn flush_telemetry() {}
+    /// #[tokio::main]
+    /// async fn main() -> Result<(), Error> {
+    ///     let handler = service_fn(|_: Request| async { Ok::<_, Error>(Response::new(Body::from("hi"))) });
+    ///     Runtime::from_env()?
+    ///         .on_shutdown(|| async { flush_telemetry().await })
+    ///         .run(handler)
+    ///         .await?;
+    ///     Ok(())
+    /// }
+    /// ```
+    pub fn on_shutdown<F, Fut>(mut self, hook: F) -> Self
+    where
+        F: FnOnce() -> Fut + Send + 'static,
+        Fut: Future<Output = ()> + 'static,
+    {
+        self.shutdown = Some(Box::new(move || {
+            Box::pin(hook()) as std::pin::Pin<Box<dyn Future<Output = ()>>>
+        }));
+        self
+    }
+
     /// Runs `service` until the Runtime API stops answering.
     ///
     /// With a concurrency above 1, that many invocations run at once inside this future
@@ -135,7 +184,7 @@ impl Runtime {
     /// A [`RuntimeError`] when the Runtime API cannot be reached, or answers the request
     /// for the next invocation with anything but an invocation. Invocations that fail do
     /// not stop it.
-    pub async fn run<S, B>(self, service: S) -> Result<(), RuntimeError>
+    pub async fn run<S, B>(mut self, service: S) -> Result<(), RuntimeError>
     where
         S: Service<lambda_http::Request, Response = http::Response<B>>,
         S::Error: Into<Diagnostic> + 'static,
@@ -145,11 +194,73 @@ impl Runtime {
     {
         let service = Mutex::new(service);
         tracing::debug!(target: "lambda_stream_runtime", endpoint = %self.endpoint, concurrency = self.concurrency, "runtime started");
+        let Some(hook) = self.shutdown.take() else {
+            return self.workers(&service, None).await;
+        };
+        let tokens = Tokens::default();
+        let extension = async {
+            let mut client = Client::new(&self.endpoint, self.write_buffer).ok()?;
+            match shutdown::register(&mut client, &self.endpoint).await {
+                Ok(id) => Some((client, id)),
+                Err(e) => {
+                    tracing::warn!(target: "lambda_stream_runtime", error = %e, "no extension registered: Lambda sends SIGTERM only to functions with one");
+                    None
+                }
+            }
+        }
+        .await;
+        let ended = async {
+            match extension {
+                Some((client, id)) => {
+                    tokio::select! {
+                        () = shutdown::extension_next(client, &self.endpoint, &id) => {}
+                        () = shutdown::signal() => {}
+                    }
+                }
+                None => shutdown::signal().await,
+            }
+        };
+        let mut workers = std::pin::pin!(self.workers(&service, Some(&tokens)));
+        tokio::select! {
+            result = &mut workers => return result,
+            () = ended => {}
+        }
+        tracing::info!(target: "lambda_stream_runtime", grace_ms = self.grace.as_millis() as u64, "shutting down: no more invocations");
+        tokens.stopping.cancel();
+        let result = match tokio::time::timeout(self.grace, &mut workers).await {
+            Ok(result) => result,
+            Err(_) => {
+                tracing::warn!(target: "lambda_stream_runtime", "the grace period is over: invocations still running end as Runtime.Shutdown");
+                tokens.cut.cancel();
+                tokio::time::timeout(shutdown::CUT_LIMIT, &mut workers)
+                    .await
+                    .unwrap_or(Ok(()))
+            }
+        };
+        hook().await;
+        tracing::info!(target: "lambda_stream_runtime", "shut down");
+        result
+    }
+
+    /// Every invocation slot, until one fails or (with `tokens`) the runtime stops taking
+    /// invocations.
+    async fn workers<S, B>(
+        &self,
+        service: &Mutex<S>,
+        tokens: Option<&Tokens>,
+    ) -> Result<(), RuntimeError>
+    where
+        S: Service<lambda_http::Request, Response = http::Response<B>>,
+        S::Error: Into<Diagnostic> + 'static,
+        B: http_body::Body + 'static,
+        B::Data: Into<Bytes>,
+        B::Error: Into<BoxError> + 'static,
+    {
         if self.concurrency == 1 {
-            return self.worker(&service).await;
+            return self.worker(service, tokens).await;
         }
         let mut workers: FuturesUnordered<_> = (0..self.concurrency)
-            .map(|_| self.worker(&service))
+            .map(|_| self.worker(service, tokens))
             .collect();
         let mut first_error = None;
         while let Some(result) = workers.next().await {
@@ -235,8 +346,13 @@ impl Runtime {
         }
     }
 
-    /// One invocation slot: its own connection, one invocation at a time, forever.
-    async fn worker<S, B>(&self, service: &Mutex<S>) -> Result<(), RuntimeError>
+    /// One invocation slot: its own connection, one invocation at a time, until the
+    /// runtime stops taking invocations.
+    async fn worker<S, B>(
+        &self,
+        service: &Mutex<S>,
+        tokens: Option<&Tokens>,
+    ) -> Result<(), RuntimeError>
     where
         S: Service<lambda_http::Request, Response = http::Response<B>>,
         S::Error: Into<Diagnostic> + 'static,
@@ -247,8 +363,16 @@ impl Runtime {
         let mut client = Client::new(&self.endpoint, self.write_buffer)
             .map_err(|e| RuntimeError::new(RuntimeErrorKind::Unreachable, Some(e)))?;
         loop {
-            let (parts, event) = self.next(&mut client).await?;
-            let Some(request_id) = parts
+            let next = match tokens {
+                None => self.next(&mut client).await?,
+                Some(tokens) => tokio::select! {
+                    biased;
+                    () = tokens.stopping.cancelled() => return Ok(()),
+                    next = self.next(&mut client) => next?,
+                },
+            };
+            let Some(request_id) = next
+                .0
                 .headers
                 .get(REQUEST_ID)
                 .and_then(|v| v.to_str().ok())
@@ -257,15 +381,15 @@ impl Runtime {
                 tracing::error!(target: "lambda_stream_runtime", "the Runtime API sent an invocation without a request id; skipped");
                 continue;
             };
-            let span = span(&request_id, &parts.headers);
+            let span = span(&request_id, &next.0.headers);
             self.settings
                 .invoke(
                     service,
                     &mut client,
                     &self.endpoint,
                     &request_id,
-                    &parts.headers,
-                    &event,
+                    &next,
+                    tokens.map(|t| &t.cut),
                 )
                 .instrument(span)
                 .await;

@@ -3,6 +3,7 @@
 use std::any::Any;
 use std::convert::Infallible;
 use std::error::Error as StdError;
+use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -13,6 +14,9 @@ use futures_util::stream::{FusedStream, Stream};
 use http_body::{Body, Frame, SizeHint};
 use lambda_stream::{ResponseStream, StreamError};
 use pin_project_lite::pin_project;
+use tokio_util::sync::{CancellationToken, WaitForCancellationFutureOwned};
+
+use crate::shutdown::SHUTDOWN_ERROR;
 
 type BoxError = Box<dyn StdError + Send + Sync + 'static>;
 
@@ -200,6 +204,73 @@ where
 
     fn is_end_stream(&self) -> bool {
         self.trailers_sent || self.stream.is_terminated()
+    }
+}
+
+pin_project! {
+    /// A response that the runtime's shutdown may cut: once its token is cancelled, it
+    /// ends with the error trailers of a `Runtime.Shutdown` (unless it has ended already).
+    pub(crate) struct Cut {
+        inner: BoxWire,
+        #[pin]
+        cut: WaitForCancellationFutureOwned,
+        done: bool,
+        request_id: Box<str>,
+    }
+}
+
+impl Cut {
+    pub(crate) fn new(inner: BoxWire, token: CancellationToken, request_id: &str) -> Self {
+        Cut {
+            inner,
+            cut: token.cancelled_owned(),
+            done: false,
+            request_id: request_id.into(),
+        }
+    }
+}
+
+impl Body for Cut {
+    type Data = Bytes;
+    type Error = Infallible;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
+        let this = self.project();
+        if *this.done {
+            return Poll::Ready(None);
+        }
+        if this.cut.poll(cx).is_ready() {
+            *this.done = true;
+            let e = StreamError::new(
+                SHUTDOWN_ERROR,
+                "the function shut down before the response ended",
+            );
+            crate::failure::log(
+                Some(this.request_id),
+                "the response failed after it started",
+                e.error_type(),
+                e.message(),
+            );
+            return Poll::Ready(Some(Ok(Frame::trailers(e.trailers()))));
+        }
+        let polled = this.inner.as_mut().poll_frame(cx);
+        match &polled {
+            Poll::Ready(None) => *this.done = true,
+            Poll::Ready(Some(Ok(frame))) if frame.is_trailers() => *this.done = true,
+            _ => {}
+        }
+        polled
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.done || self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
     }
 }
 

@@ -189,7 +189,95 @@ impl LocalLambda {
     pub fn logs(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
+
+    /// Lambda's shutdown phase
+    /// (<https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtime-environment.html#runtimes-lifecycle-shutdown>),
+    /// after which the fronts still answer (`502`: no function) and the records and logs
+    /// can still be read.
+    ///
+    /// A function that registered an extension gets the phase: extensions subscribed to
+    /// `SHUTDOWN` get the event, each process gets `SIGTERM`, and has
+    /// [`SHUTDOWN_DEADLINE`] (Lambda's for internal extensions) to exit; one still running
+    /// then gets `SIGKILL`. A function without extensions gets no signal and is killed at
+    /// once, as Lambda does. Requests in flight through the fronts go on meanwhile.
+    pub fn shutdown(&mut self) -> Shutdown {
+        let started = std::time::Instant::now();
+        self.stopping.store(true, Ordering::SeqCst);
+        let this = self;
+        if let Some(supervisor) = this.supervisor.take() {
+            let _ = supervisor.join();
+        }
+        let signalled = !this.api.extensions().is_empty();
+        let mut functions = this
+            .functions
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if signalled {
+            this.api.begin_shutdown(SHUTDOWN_DEADLINE);
+            for function in functions.iter() {
+                terminate(function);
+            }
+        }
+        let deadline = started + if signalled { SHUTDOWN_DEADLINE } else { Duration::ZERO };
+        let mut exits: Vec<Option<std::process::ExitStatus>> = vec![None; functions.len()];
+        loop {
+            for (exit, function) in exits.iter_mut().zip(functions.iter_mut()) {
+                if exit.is_none() {
+                    *exit = function.try_wait().ok().flatten();
+                }
+            }
+            if exits.iter().all(Option::is_some) || std::time::Instant::now() >= deadline {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        let took = started.elapsed();
+        for (exit, function) in exits.iter().zip(functions.iter_mut()) {
+            if exit.is_none() {
+                let _ = function.kill();
+                let _ = function.wait();
+            }
+        }
+        drop(functions);
+        Shutdown {
+            signalled,
+            exits,
+            took,
+            logs: this.logs(),
+        }
+    }
 }
+
+/// How long Lambda's shutdown phase lasts for a function with internal extensions only:
+/// 500 ms (external extensions, which the local Lambda does not run, get 2,000 ms).
+pub const SHUTDOWN_DEADLINE: Duration = Duration::from_millis(500);
+
+/// What [`LocalLambda::shutdown`] saw.
+#[derive(Debug, Clone)]
+pub struct Shutdown {
+    /// Whether the processes got `SIGTERM` (the function registered an extension).
+    pub signalled: bool,
+    /// Each process's exit status, if it exited by itself within the deadline; `None`: it
+    /// was killed.
+    pub exits: Vec<Option<std::process::ExitStatus>>,
+    /// From the start of the phase until every process had exited, or the deadline.
+    pub took: Duration,
+    /// The function's output, to its end.
+    pub logs: String,
+}
+
+/// Sends `SIGTERM` to `function`'s process.
+#[cfg(unix)]
+fn terminate(function: &Child) {
+    use rustix::process::{Pid, Signal, kill_process};
+    if let Some(pid) = i32::try_from(function.id()).ok().and_then(Pid::from_raw) {
+        let _ = kill_process(pid, Signal::TERM);
+    }
+}
+
+/// Elsewhere there is no `SIGTERM`: the deadline passes, and the process is killed.
+#[cfg(not(unix))]
+fn terminate(_: &Child) {}
 
 impl Drop for LocalLambda {
     fn drop(&mut self) {

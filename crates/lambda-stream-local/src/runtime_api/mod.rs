@@ -131,8 +131,23 @@ fn timeout_trailers(message: &str) -> HeaderMap {
     trailers
 }
 
+/// An extension registered with the Extensions API.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Extension {
+    /// Its `Lambda-Extension-Name`.
+    pub name: String,
+    /// The events it subscribed to (`INVOKE`, `SHUTDOWN`).
+    pub events: Vec<String>,
+    /// The `Lambda-Extension-Identifier` it was given.
+    pub id: String,
+}
+
 #[derive(Default)]
 struct Shared {
+    extensions: Mutex<Vec<Extension>>,
+    /// Set when the shutdown phase begins: the deadline, in milliseconds since the epoch.
+    shutting_down: Mutex<Option<u128>>,
+    shutdown_begun: Notify,
     queue: Mutex<VecDeque<Queued>>,
     queued: Notify,
     open: Mutex<HashMap<String, Queued>>,
@@ -299,6 +314,26 @@ impl RuntimeApi {
         self.shared.0.queued.notify_waiters();
     }
 
+    /// The extensions registered so far.
+    pub fn extensions(&self) -> Vec<Extension> {
+        lock(&self.shared.0.extensions).clone()
+    }
+
+    /// Begins the shutdown phase: the `next` request of every extension subscribed to
+    /// `SHUTDOWN` is answered with that event, its deadline `deadline` from now. (The
+    /// process signals are the local Lambda's: [`LocalLambda::shutdown`].)
+    ///
+    /// [`LocalLambda::shutdown`]: crate::LocalLambda::shutdown
+    pub fn begin_shutdown(&self, deadline: Duration) {
+        let at = (SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default()
+            + deadline)
+            .as_millis();
+        *lock(&self.shared.0.shutting_down) = Some(at);
+        self.shared.0.shutdown_begun.notify_waiters();
+    }
+
     /// Answers every invocation a function took and has not begun to answer with an error
     /// report of type `error_type` (`Runtime.ExitError` when its process exited, say), as
     /// Lambda reports an invocation whose function died; returns how many there were.
@@ -384,6 +419,9 @@ async fn serve(
     let shared_arc = shared.clone();
     let shared = &shared.0;
     let path = request.uri().path().to_owned();
+    if let Some(what) = path.strip_prefix("/2020-01-01/extension/") {
+        return Ok(extension(&shared_arc, what, request).await);
+    }
     let Some(rest) = path.strip_prefix("/2018-06-01/runtime/") else {
         return Ok(answer(StatusCode::NOT_FOUND, "unknown path"));
     };
@@ -433,6 +471,139 @@ async fn serve(
             receive(queued, kind, request, &control, shared).await
         }
         _ => Ok(answer(StatusCode::METHOD_NOT_ALLOWED, "")),
+    }
+}
+
+fn json_answer(status: StatusCode, json: &serde_json::Value) -> Answer {
+    let mut r = Response::new(Full::new(Bytes::from(json.to_string())));
+    *r.status_mut() = status;
+    r.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static("application/json"),
+    );
+    r
+}
+
+fn extension_error(status: StatusCode, error_type: &str, message: &str) -> Answer {
+    json_answer(
+        status,
+        &serde_json::json!({ "errorMessage": message, "errorType": error_type }),
+    )
+}
+
+/// The Extensions API (<https://docs.aws.amazon.com/lambda/latest/dg/runtimes-extensions-api.html>):
+/// `register`, during the init phase only (before the runtime's first `next`), and
+/// `event/next`, which waits for the shutdown phase and answers a `SHUTDOWN` subscriber
+/// with that event (an extension subscribed to no events waits for good). `INVOKE` events
+/// are not sent.
+async fn extension(handle: &Arc<SharedHandle>, what: &str, request: Request<Incoming>) -> Answer {
+    let shared = &handle.0;
+    match (request.method(), what) {
+        (&Method::POST, "register") => {
+            let Some(name) = request
+                .headers()
+                .get("lambda-extension-name")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+            else {
+                return extension_error(
+                    StatusCode::BAD_REQUEST,
+                    "InvalidRequest",
+                    "missing the Lambda-Extension-Name header",
+                );
+            };
+            if shared.next_requests.load(Ordering::SeqCst) > 0 {
+                return extension_error(
+                    StatusCode::FORBIDDEN,
+                    "Forbidden",
+                    "extensions register during the init phase, before the runtime's first next request",
+                );
+            }
+            let body = request
+                .into_body()
+                .collect()
+                .await
+                .map(|b| b.to_bytes())
+                .unwrap_or_default();
+            let events = serde_json::from_slice::<serde_json::Value>(&body)
+                .ok()
+                .and_then(|v| {
+                    v["events"].as_array().map(|events| {
+                        events
+                            .iter()
+                            .filter_map(|e| e.as_str().map(str::to_owned))
+                            .collect::<Vec<_>>()
+                    })
+                });
+            let Some(events) = events else {
+                return extension_error(
+                    StatusCode::BAD_REQUEST,
+                    "InvalidRequest",
+                    "expected a JSON body with an `events` array of strings",
+                );
+            };
+            if let Some(unknown) = events.iter().find(|e| *e != "INVOKE" && *e != "SHUTDOWN") {
+                return extension_error(
+                    StatusCode::BAD_REQUEST,
+                    "InvalidRequest",
+                    &format!("unknown event type {unknown:?}: expected INVOKE or SHUTDOWN"),
+                );
+            }
+            let mut extensions = lock(&shared.extensions);
+            let id = format!("d2fd8f27-6a4b-4b7c-9d1e-{:012x}", extensions.len());
+            extensions.push(Extension {
+                name,
+                events,
+                id: id.clone(),
+            });
+            let mut answer = json_answer(
+                StatusCode::OK,
+                &serde_json::json!({
+                    "functionName": "emulated",
+                    "functionVersion": "$LATEST",
+                    "handler": "bootstrap",
+                }),
+            );
+            if let Ok(v) = http::HeaderValue::from_str(&id) {
+                answer.headers_mut().insert("lambda-extension-identifier", v);
+            }
+            answer
+        }
+        (&Method::GET, "event/next") => {
+            let id = request
+                .headers()
+                .get("lambda-extension-identifier")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default();
+            let Some(extension) = lock(&shared.extensions).iter().find(|e| e.id == id).cloned()
+            else {
+                return extension_error(
+                    StatusCode::FORBIDDEN,
+                    "Extension.UnknownExtensionIdentifier",
+                    "unknown or missing Lambda-Extension-Identifier",
+                );
+            };
+            let deadline = loop {
+                let begun = shared.shutdown_begun.notified();
+                if let Some(at) = *lock(&shared.shutting_down) {
+                    break at;
+                }
+                begun.await;
+            };
+            if !extension.events.iter().any(|e| e == "SHUTDOWN") {
+                // Nothing it subscribed to will come: it waits until the process ends.
+                std::future::pending::<()>().await;
+            }
+            json_answer(
+                StatusCode::OK,
+                &serde_json::json!({
+                    "eventType": "SHUTDOWN",
+                    "shutdownReason": "spindown",
+                    "deadlineMs": deadline,
+                }),
+            )
+        }
+        _ => answer(StatusCode::NOT_FOUND, "unknown path"),
     }
 }
 
