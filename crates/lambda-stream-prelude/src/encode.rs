@@ -42,10 +42,12 @@ pub enum Dialect {
     #[default]
     FunctionUrl,
     /// API Gateway REST APIs with response streaming:
-    /// `{"statusCode":200,"headers":{...},"multiValueHeaders":{"Name":["a","b"]},"cookies":[...]}`.
+    /// `{"statusCode":200,"headers":{...},"multiValueHeaders":{"Name":["a","b"],"Set-Cookie":["a=b"]}}`.
     ///
     /// A name with one value goes in `headers`, a name with several in `multiValueHeaders`
-    /// (each object keeps first-appearance order). All four keys are always present.
+    /// (each object keeps first-appearance order); the cookies are the `Set-Cookie` values
+    /// in `multiValueHeaders`, as AWS's example for REST streaming sends them (a REST
+    /// response has no `cookies` field). All three keys are always present.
     ApiGatewayRest,
     /// The bytes the `lambda_runtime` crate (1.x) writes for the same response, so that a
     /// function can switch to this library without a visible change:
@@ -290,11 +292,12 @@ impl Serialize for RestJson<'_> {
             .iter()
             .filter(|e| e.values.len() > 1)
             .map(|e| (e.name.as_str(), e.values.as_slice())));
-        let mut s = ser.serialize_struct("MetadataPrelude", 4)?;
+        let cookies = (!p.cookies().is_empty()).then_some(("Set-Cookie", p.cookies()));
+        let multi = Map(multi.0.chain(cookies));
+        let mut s = ser.serialize_struct("MetadataPrelude", 3)?;
         s.serialize_field("statusCode", &p.status().as_u16())?;
         s.serialize_field("headers", &single)?;
         s.serialize_field("multiValueHeaders", &multi)?;
-        s.serialize_field("cookies", p.cookies())?;
         s.end()
     }
 }

@@ -81,7 +81,7 @@ fn api_gateway_rest_splits_single_and_multi() {
     assert_eq!(
         std::str::from_utf8(&json).unwrap(),
         "{\"statusCode\":206,\"headers\":{\"Content-Type\":\"video/mp4\",\"X-Quote\":\"say \\\"hi\\\"\\t\u{e9}\"},\
-         \"multiValueHeaders\":{\"Vary\":[\"Origin\",\"Accept-Encoding\"]},\"cookies\":[\"a=1\",\"b=2\"]}"
+         \"multiValueHeaders\":{\"Vary\":[\"Origin\",\"Accept-Encoding\"],\"Set-Cookie\":[\"a=1\",\"b=2\"]}}"
     );
 }
 
@@ -210,7 +210,7 @@ proptest! {
             // lengths agree.
             prop_assert_eq!(serde_json::to_string(&value).unwrap().len(), json.len());
             let keys: &[&str] = match dialect {
-                Dialect::ApiGatewayRest => &["statusCode", "headers", "multiValueHeaders", "cookies"],
+                Dialect::ApiGatewayRest => &["statusCode", "headers", "multiValueHeaders"],
                 _ => &["statusCode", "headers", "cookies"],
             };
             let mut at = 0;
@@ -220,7 +220,13 @@ proptest! {
                 at = pos.unwrap();
             }
             prop_assert_eq!(value["statusCode"].as_u64(), Some(u64::from(p.status().as_u16())));
-            prop_assert_eq!(value["cookies"].as_array().unwrap().len(), p.cookies().len());
+            let cookies = match dialect {
+                // The cookies are `Set-Cookie` values; no header of that name is in `p`'s
+                // headers (the builder makes them cookies).
+                Dialect::ApiGatewayRest => &value["multiValueHeaders"]["Set-Cookie"],
+                _ => &value["cookies"],
+            };
+            prop_assert_eq!(cookies.as_array().map_or(0, Vec::len), p.cookies().len());
         }
     }
 }
