@@ -33,6 +33,10 @@ struct Cli {
     /// The InvokeWithResponseStream endpoint's port on 127.0.0.1 (0: any free one).
     #[arg(long, default_value_t = 9001)]
     invoke_port: u16,
+    /// The API Gateway REST API's port on 127.0.0.1 (0: any free one): a REST API whose
+    /// Lambda proxy integration streams.
+    #[arg(long, default_value_t = 9002)]
+    rest_port: u16,
     /// Adds KEY=VALUE to the function's environment (repeat it for more).
     #[arg(long = "env", value_name = "KEY=VALUE", value_parser = key_value)]
     env: Vec<(String, String)>,
@@ -139,6 +143,7 @@ fn main() -> std::process::ExitCode {
         lambda_rate: cli.lambda_rate,
         url_port: cli.url_port,
         invoke_port: cli.invoke_port,
+        rest_port: cli.rest_port,
         timeout,
         max_concurrency: cli.max_concurrency,
         ..Options::default()
@@ -157,6 +162,7 @@ fn main() -> std::process::ExitCode {
     };
     println!("function URL:                     {}", lambda.url("/"));
     println!("InvokeWithResponseStream endpoint: {}", lambda.endpoint());
+    println!("API Gateway REST API (streaming): {}", lambda.rest_url("/"));
     let _ = std::io::stdout().flush();
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let flag = stop.clone();

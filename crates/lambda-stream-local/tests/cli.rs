@@ -30,7 +30,7 @@ fn a_failure_mid_body_makes_curl_exit_18_and_is_logged() {
         .unwrap_or_else(|e| panic!("{e}"));
     let mut child = Command::new(env!("CARGO_BIN_EXE_lambda-stream-local"))
         .arg(&example)
-        .args(["--url-port", "0", "--invoke-port", "0"])
+        .args(["--url-port", "0", "--invoke-port", "0", "--rest-port", "0"])
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
@@ -100,7 +100,7 @@ fn with_bin_it_builds_the_function_with_cargo_and_runs_it() {
     )
     .unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_lambda-stream-local"))
-        .args(["--bin", "started", "--url-port", "0", "--invoke-port", "0"])
+        .args(["--bin", "started", "--url-port", "0", "--invoke-port", "0", "--rest-port", "0"])
         .current_dir(&dir)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -121,8 +121,8 @@ fn with_bin_it_builds_the_function_with_cargo_and_runs_it() {
     );
     assert_eq!(
         seen.len(),
-        3,
-        "the two endpoints, then the function's line: {seen:?}"
+        4,
+        "the three endpoints, then the function's line: {seen:?}"
     );
 }
 
@@ -136,7 +136,7 @@ fn ctrl_c_runs_the_shutdown_phase() {
         .unwrap_or_else(|e| panic!("{e}"));
     let mut child = Command::new(env!("CARGO_BIN_EXE_lambda-stream-local"))
         .arg(&example)
-        .args(["--url-port", "0", "--invoke-port", "0"])
+        .args(["--url-port", "0", "--invoke-port", "0", "--rest-port", "0"])
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();

@@ -11,6 +11,11 @@ pub const MAX_STREAMED_RESPONSE_BYTES: u64 = 200 * 1024 * 1024;
 /// The first bytes of a streamed response go out at full speed: 6 MB.
 pub const FULL_SPEED_BYTES: u64 = 6_000_000;
 
+/// Through an API Gateway REST API in streaming mode, the first 10 MB go out at full speed
+/// (then [`THROTTLED_BYTES_PER_SECOND`]). Source: the API Gateway Developer Guide, "Stream
+/// the integration response for your proxy integrations".
+pub const REST_FULL_SPEED_BYTES: u64 = 10_000_000;
+
 /// After [`FULL_SPEED_BYTES`], a streamed response goes out at most this fast: 2 MB/s.
 pub const THROTTLED_BYTES_PER_SECOND: u64 = 2_000_000;
 

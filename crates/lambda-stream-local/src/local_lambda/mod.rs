@@ -18,7 +18,7 @@ use tokio::net::TcpListener;
 use crate::error::LocalError;
 use crate::runtime_api::RuntimeApi;
 use invoke_front::serve;
-use url_front::url_front;
+use url_front::{Front, url_front};
 
 mod invoke_front;
 mod outcome;
@@ -45,6 +45,7 @@ pub struct LocalLambda {
     stopping: Arc<AtomicBool>,
     invoke: SocketAddr,
     url: SocketAddr,
+    rest: SocketAddr,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
     log: PathBuf,
@@ -88,11 +89,18 @@ impl LocalLambda {
                 .and_then(|l| l.set_nonblocking(true).map(|()| l))
                 .map_err(|e| io(&format!("port {port} on 127.0.0.1"), e))
         };
-        let (invoke_listener, url_listener) = (bind(options.invoke_port)?, bind(options.url_port)?);
+        let (invoke_listener, url_listener, rest_listener) = (
+            bind(options.invoke_port)?,
+            bind(options.url_port)?,
+            bind(options.rest_port)?,
+        );
         let invoke = invoke_listener
             .local_addr()
             .map_err(|e| io("a listener's address", e))?;
         let url = url_listener
+            .local_addr()
+            .map_err(|e| io("a listener's address", e))?;
+        let rest = rest_listener
             .local_addr()
             .map_err(|e| io("a listener's address", e))?;
         let log =
@@ -133,16 +141,19 @@ impl LocalLambda {
             .name("local-lambda".into())
             .spawn(move || {
                 runtime.block_on(async move {
-                    let (Ok(invoke), Ok(url)) = (
+                    let (Ok(invoke), Ok(url), Ok(rest)) = (
                         TcpListener::from_std(invoke_listener),
                         TcpListener::from_std(url_listener),
+                        TcpListener::from_std(rest_listener),
                     ) else {
                         return;
                     };
                     let log = Arc::new(front_log);
+                    let rest_records = front_records.clone();
                     tokio::select! {
                         () = serve(invoke, front_api.clone(), log) => {}
-                        () = url_front(url, front_api, options, front_records) => {}
+                        () = url_front(url, front_api.clone(), options, front_records, Front::FunctionUrl) => {}
+                        () = url_front(rest, front_api, options, rest_records, Front::ApiGatewayRest) => {}
                         _ = stopped => {}
                     }
                 });
@@ -155,6 +166,7 @@ impl LocalLambda {
             stopping,
             invoke,
             url,
+            rest,
             stop: Some(stop),
             thread: Some(thread),
             log,
@@ -178,6 +190,13 @@ impl LocalLambda {
     /// The function URL of `path`.
     pub fn url(&self, path: &str) -> String {
         format!("http://{}/{}", self.url, path.trim_start_matches('/'))
+    }
+
+    /// The URL of `path` on the API Gateway REST front: a REST API whose Lambda proxy
+    /// integration streams (`responseTransferMode: STREAM`), with a `{proxy+}` resource at
+    /// its root (no stage in the path).
+    pub fn rest_url(&self, path: &str) -> String {
+        format!("http://{}/{}", self.rest, path.trim_start_matches('/'))
     }
 
     /// The Runtime API the function talks to.

@@ -27,8 +27,8 @@ pub struct Options {
     /// pace, as Lambda does: the function's busy time does not grow with a slow client.
     /// Off: the client's pace reaches the function (no buffering at all).
     pub buffer_responses: bool,
-    /// Lambda's rate for streamed responses: the first 6 MB at full speed, then at most
-    /// 2 MB/s.
+    /// Lambda's rate for streamed responses: the first 6 MB (10 MB through the API Gateway
+    /// REST front) at full speed, then at most 2 MB/s.
     pub lambda_rate: bool,
     /// The most a streamed response may carry (Lambda's is 200 MiB); past it the response is
     /// cut and the invocation reported as [`TOO_LARGE`].
@@ -37,6 +37,8 @@ pub struct Options {
     pub url_port: u16,
     /// The `InvokeWithResponseStream` front's port on 127.0.0.1; 0 for any free one.
     pub invoke_port: u16,
+    /// The API Gateway REST front's port on 127.0.0.1; 0 for any free one.
+    pub rest_port: u16,
     /// The function's timeout (Lambda's default for a new function is 3 s, its most 15
     /// minutes): an invocation unanswered by then fails as `Sandbox.Timedout`, one still
     /// streaming is cut and fails so; a single function process is then started again.
@@ -58,6 +60,7 @@ impl Default for Options {
             streamed_limit: limits::MAX_STREAMED_RESPONSE_BYTES,
             url_port: 0,
             invoke_port: 0,
+            rest_port: 0,
             timeout: crate::runtime_api::MAX_TIMEOUT,
             max_concurrency: None,
         }

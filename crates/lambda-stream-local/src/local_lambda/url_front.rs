@@ -17,22 +17,69 @@ use super::outcome::{
     BUFFERED_LIMIT, INCOMPLETE_RESPONSE, Options, Record, TOO_LARGE, report, trailer_error,
 };
 use super::outcome::caller_trace_id;
-use crate::runtime_api::{Behaviour, Ids, Kind, RuntimeApi, Update};
+use crate::runtime_api::{Behaviour, Ids, Kind, RuntimeApi, Update, api_gateway_rest_request};
 
-/// A function URL front, written on the socket itself (one request per connection), so
-/// that it can end a failed response as Lambda does: every byte the function sent, then the
-/// connection closed without the last chunk.
+/// The HTTP fronts: what differs between them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Front {
+    /// A function URL in `RESPONSE_STREAM` mode: payload format 2.0 events; the first 6 MB
+    /// at full speed.
+    FunctionUrl,
+    /// An API Gateway REST API whose Lambda proxy integration streams
+    /// (`responseTransferMode: STREAM`): payload format 1.0 events; the first 10 MB at
+    /// full speed.
+    ApiGatewayRest,
+}
+
+impl Front {
+    /// How many bytes go out at full speed before Lambda's 2 MB/s.
+    fn full_speed(self) -> u64 {
+        match self {
+            Front::FunctionUrl => limits::FULL_SPEED_BYTES,
+            Front::ApiGatewayRest => limits::REST_FULL_SPEED_BYTES,
+        }
+    }
+
+    /// The event of a request: `method` on `target`, with `headers` and `body`.
+    fn event(self, method: &str, target: &str, headers: &[(String, String)], body: Bytes) -> Bytes {
+        match self {
+            Front::FunctionUrl => {
+                let event = headers.iter().fold(
+                    lambda_stream_invoke::FunctionUrlEvent::new(method, target),
+                    |event, (name, value)| event.header(name, value),
+                );
+                if body.is_empty() {
+                    event.to_bytes()
+                } else {
+                    event.body(body).to_bytes()
+                }
+            }
+            Front::ApiGatewayRest => {
+                let headers: Vec<(&str, &str)> = headers
+                    .iter()
+                    .map(|(n, v)| (n.as_str(), v.as_str()))
+                    .collect();
+                api_gateway_rest_request(method, target, &headers, &body)
+            }
+        }
+    }
+}
+
+/// An HTTP front (a function URL, or an API Gateway REST API), written on the socket itself
+/// (one request per connection), so that it can end a failed response as Lambda does:
+/// every byte the function sent, then the connection closed without the last chunk.
 pub(super) async fn url_front(
     listener: TcpListener,
     api: Arc<RuntimeApi>,
     options: Options,
     records: Arc<std::sync::Mutex<Vec<Record>>>,
+    front: Front,
 ) {
     let mut connections = tokio::task::JoinSet::new();
     while let Ok((stream, _)) = listener.accept().await {
         let (api, records) = (api.clone(), records.clone());
         connections.spawn(async move {
-            let _ = function_url(&api, stream, options, &records).await;
+            let _ = function_url(&api, stream, options, &records, front).await;
         });
     }
 }
@@ -212,26 +259,57 @@ impl Source {
     }
 }
 
-/// Lambda's pace for a streamed response: after the first 6 MB, at most 2 MB/s.
+/// Lambda's pace for a streamed response: after the first `free` bytes (6 MB; 10 MB
+/// through API Gateway REST), at most 2 MB/s.
 struct Rate {
     on: bool,
+    free: u64,
     sent: u64,
     started: Option<tokio::time::Instant>,
 }
 
 impl Rate {
-    const FREE: u64 = limits::FULL_SPEED_BYTES;
     const PER_SECOND: f64 = limits::THROTTLED_BYTES_PER_SECOND as f64;
 
     async fn pass(&mut self, len: u64) {
         self.sent += len;
-        if !self.on || self.sent <= Rate::FREE {
+        if !self.on || self.sent <= self.free {
             return;
         }
         let started = *self.started.get_or_insert_with(tokio::time::Instant::now);
-        let due = Duration::from_secs_f64((self.sent - Rate::FREE) as f64 / Rate::PER_SECOND);
+        let due = Duration::from_secs_f64((self.sent - self.free) as f64 / Rate::PER_SECOND);
         tokio::time::sleep_until(started + due).await;
     }
+}
+
+/// The `Set-Cookie` values of a REST prelude (`bytes` start with its JSON): those in
+/// `headers` and `multiValueHeaders`, in that order, and none from a `cookies` field.
+fn rest_set_cookies(bytes: &[u8]) -> Vec<String> {
+    let json = bytes.split(|&b| b == 0).next().unwrap_or_default();
+    let Ok(value) = serde_json::from_slice::<serde_json::Value>(json) else {
+        return Vec::new();
+    };
+    let mut cookies = Vec::new();
+    for key in ["headers", "multiValueHeaders"] {
+        let Some(headers) = value.get(key).and_then(serde_json::Value::as_object) else {
+            continue;
+        };
+        for (name, values) in headers {
+            if !name.eq_ignore_ascii_case("set-cookie") {
+                continue;
+            }
+            match values {
+                serde_json::Value::String(one) => cookies.push(one.clone()),
+                serde_json::Value::Array(many) => cookies.extend(
+                    many.iter()
+                        .filter_map(serde_json::Value::as_str)
+                        .map(str::to_owned),
+                ),
+                _ => {}
+            }
+        }
+    }
+    cookies
 }
 
 /// A buffered response as the runtime posts it (API Gateway payload format 2.0:
@@ -323,6 +401,7 @@ async fn function_url(
     mut stream: TcpStream,
     options: Options,
     records: &std::sync::Mutex<Vec<Record>>,
+    front: Front,
 ) -> io::Result<()> {
     let (method, target, headers, rest) = read_head(&mut stream).await?;
     let invoked = tokio::time::Instant::now();
@@ -353,15 +432,7 @@ async fn function_url(
             return write_plain(&mut stream, status, &reason).await;
         }
     };
-    let event = headers.iter().fold(
-        lambda_stream_invoke::FunctionUrlEvent::new(&method, &target),
-        |event, (name, value)| event.header(name, value),
-    );
-    let event = if body.is_empty() {
-        event
-    } else {
-        event.body(body)
-    };
+    let event = front.event(&method, &target, &headers, Bytes::from(body));
     let finish = |mut record: Record| {
         record.busy = invoked.elapsed();
         records
@@ -374,7 +445,7 @@ async fn function_url(
         // Function URLs do not take tenant ids (tenant isolation mode excludes them).
         tenant_id: None,
     };
-    let mut invocation = api.invoke_as(event.to_bytes(), Behaviour::Accept, ids);
+    let mut invocation = api.invoke_as(event, Behaviour::Accept, ids);
     let Some(Update::Started { kind, headers }) = invocation.next().await else {
         record.error = Some((INCOMPLETE_RESPONSE.to_owned(), "no answer".to_owned()));
         finish(record);
@@ -440,6 +511,8 @@ async fn function_url(
     let mut head = String::new();
     if http {
         let mut decoder = PreludeDecoder::new();
+        // The prelude's own bytes (within its 16 KiB), for the REST front's reading of it.
+        let mut prelude_bytes = BytesMut::new();
         loop {
             let data = match source.next().await {
                 Some((Update::Data(data), _)) => data,
@@ -457,6 +530,9 @@ async fn function_url(
                     return write_plain(&mut stream, StatusCode::BAD_GATEWAY, BAD_GATEWAY).await;
                 }
             };
+            if front == Front::ApiGatewayRest && prelude_bytes.len() < limits::MAX_PRELUDE_LEN {
+                prelude_bytes.extend_from_slice(&data);
+            }
             match decoder.decode(data) {
                 Ok(Decoded::NeedMore) => {}
                 Ok(Decoded::Prelude { prelude, body }) => {
@@ -465,7 +541,13 @@ async fn function_url(
                     for (name, value) in prelude.headers() {
                         head.push_str(&format!("{name}: {value}\r\n"));
                     }
-                    for cookie in prelude.cookies() {
+                    let cookies = match front {
+                        Front::FunctionUrl => prelude.cookies().to_vec(),
+                        // API Gateway REST reads `Set-Cookie` from `multiValueHeaders` (and
+                        // `headers`); a `cookies` field is not part of its format.
+                        Front::ApiGatewayRest => rest_set_cookies(&prelude_bytes),
+                    };
+                    for cookie in cookies {
                         head.push_str(&format!("set-cookie: {cookie}\r\n"));
                     }
                     first = body;
@@ -499,6 +581,7 @@ async fn function_url(
     stream.write_all(head.as_bytes()).await?;
     let mut rate = Rate {
         on: options.lambda_rate,
+        free: front.full_speed(),
         sent: 0,
         started: None,
     };
@@ -619,6 +702,7 @@ mod tests {
     async fn the_first_6_mb_go_at_once_then_2_mb_a_second() {
         let mut rate = Rate {
             on: true,
+            free: Front::FunctionUrl.full_speed(),
             sent: 0,
             started: None,
         };
@@ -631,11 +715,28 @@ mod tests {
         assert_eq!(start.elapsed(), Duration::from_millis(1500));
         let mut off = Rate {
             on: false,
+            free: Front::FunctionUrl.full_speed(),
             sent: 0,
             started: None,
         };
         let start = tokio::time::Instant::now();
         off.pass(100_000_000).await;
         assert_eq!(start.elapsed(), Duration::ZERO);
+    }
+
+    /// Through API Gateway REST the first 10 MB go at once, then 2 MB/s.
+    #[tokio::test(start_paused = true)]
+    async fn through_rest_the_first_10_mb_go_at_once() {
+        let mut rate = Rate {
+            on: true,
+            free: Front::ApiGatewayRest.full_speed(),
+            sent: 0,
+            started: None,
+        };
+        let start = tokio::time::Instant::now();
+        rate.pass(10_000_000).await;
+        assert_eq!(start.elapsed(), Duration::ZERO);
+        rate.pass(4_000_000).await;
+        assert_eq!(start.elapsed(), Duration::from_secs(2));
     }
 }

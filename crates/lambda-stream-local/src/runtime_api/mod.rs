@@ -21,7 +21,7 @@ mod events;
 mod outcome;
 mod recording;
 
-pub use events::{api_gateway_rest_event, function_url_event};
+pub use events::{api_gateway_rest_event, api_gateway_rest_request, function_url_event};
 pub use outcome::{Behaviour, Invocation, Kind, Outcome, UPDATE_BUFFER, Update};
 
 use recording::{Control, Recording};
