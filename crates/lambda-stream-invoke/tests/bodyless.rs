@@ -16,13 +16,31 @@ use lambda_stream_testkit::servers::http::request;
 
 /// Method, path, status, whether the function URL front frames a body, and a header the
 /// answer carries.
-type Case = (&'static str, &'static str, u16, bool, Option<(&'static str, &'static str)>);
+type Case = (
+    &'static str,
+    &'static str,
+    u16,
+    bool,
+    Option<(&'static str, &'static str)>,
+);
 
 const CASES: [Case; 4] = [
     ("GET", "/old", 308, true, Some(("location", "/hello"))),
     ("DELETE", "/hello", 204, false, None),
-    ("HEAD", "/hello", 200, false, Some(("content-type", "text/plain; charset=utf-8"))),
-    ("GET", "/count/0", 200, true, Some(("Content-Type", "text/plain; charset=utf-8"))),
+    (
+        "HEAD",
+        "/hello",
+        200,
+        false,
+        Some(("content-type", "text/plain; charset=utf-8")),
+    ),
+    (
+        "GET",
+        "/count/0",
+        200,
+        true,
+        Some(("Content-Type", "text/plain; charset=utf-8")),
+    ),
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -30,9 +30,7 @@ async fn invoke(lambda: &LocalLambda, i: usize) -> String {
         .payload(Blob::new(FunctionUrlEvent::get("/").to_bytes().to_vec()))
         .customize()
         .mutate_request(move |request| {
-            request
-                .headers_mut()
-                .insert("x-amzn-trace-id", trace_id(i));
+            request.headers_mut().insert("x-amzn-trace-id", trace_id(i));
         })
         .send()
         .await
@@ -71,21 +69,36 @@ async fn concurrent_invocations_each_see_only_their_own_trace_id_and_tenant_id()
         for line in &lines {
             assert_eq!(line["trace_id"], trace.as_str(), "the Context: {line}");
             assert_eq!(line["header"], trace.as_str(), "x-amzn-trace-id: {line}");
-            assert_eq!(line["current_trace_id"], trace.as_str(), "current_context(): {line}");
+            assert_eq!(
+                line["current_trace_id"],
+                trace.as_str(),
+                "current_context(): {line}"
+            );
             assert_eq!(line["tenant_id"], tenant.as_str(), "the Context: {line}");
-            assert_eq!(line["current_tenant_id"], tenant.as_str(), "current_context(): {line}");
+            assert_eq!(
+                line["current_tenant_id"],
+                tenant.as_str(),
+                "current_context(): {line}"
+            );
         }
         let request_id = lines[0]["request_id"].as_str().unwrap().to_owned();
         trace_of_request.insert(request_id, (trace, tenant));
     }
-    assert_eq!(trace_of_request.len(), N, "eight invocations, eight request ids");
+    assert_eq!(
+        trace_of_request.len(),
+        N,
+        "eight invocations, eight request ids"
+    );
 
     // The log lines: each carries, in its span, its own invocation's ids.
     let logs = lambda.logs();
     let mut events = Vec::new();
     for line in logs.lines().filter(|l| l.starts_with('{')) {
         let v: serde_json::Value = serde_json::from_str(line).unwrap();
-        let message = v["fields"]["message"].as_str().unwrap_or_default().to_owned();
+        let message = v["fields"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
         if message != "started" && message != "finished" {
             continue;
         }

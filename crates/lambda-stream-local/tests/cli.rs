@@ -100,7 +100,16 @@ fn with_bin_it_builds_the_function_with_cargo_and_runs_it() {
     )
     .unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_lambda-stream-local"))
-        .args(["--bin", "started", "--url-port", "0", "--invoke-port", "0", "--rest-port", "0"])
+        .args([
+            "--bin",
+            "started",
+            "--url-port",
+            "0",
+            "--invoke-port",
+            "0",
+            "--rest-port",
+            "0",
+        ])
         .current_dir(&dir)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())

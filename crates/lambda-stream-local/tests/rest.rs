@@ -62,7 +62,10 @@ async fn a_rest_api_streams_with_repeated_headers_and_cookies_in_multi_value_hea
     let raw = post(&lambda.rest_url("/echo?a=1&a=2&b=x%20y"), b"hello").await;
     let body = raw.split("\r\n\r\n").nth(1).unwrap_or_default();
     assert!(
-        body.contains("POST ") && body.contains("/echo?") && body.contains("a=1") && body.contains("a=2"),
+        body.contains("POST ")
+            && body.contains("/echo?")
+            && body.contains("a=1")
+            && body.contains("a=2"),
         "{raw}"
     );
     assert!(body.contains("b=x%20y") || body.contains("b=x+y"), "{raw}");
@@ -75,8 +78,5 @@ async fn a_rest_api_streams_with_repeated_headers_and_cookies_in_multi_value_hea
     assert_eq!(r.body, b"line 0\n");
     assert!(!r.complete, "aborted, never a clean short 200");
     let record = lambda.records().into_iter().last().unwrap();
-    assert_eq!(
-        record.error.map(|(t, _)| t),
-        Some("App.Failed".to_owned())
-    );
+    assert_eq!(record.error.map(|(t, _)| t), Some("App.Failed".to_owned()));
 }

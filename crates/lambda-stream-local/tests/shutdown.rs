@@ -71,15 +71,23 @@ async fn a_response_in_flight_finishes_then_the_hook_runs_and_the_process_exits(
     eprintln!("the shutdown phase took {:?}", report.took);
     assert!(report.signalled, "SIGTERM, since an extension registered");
     let status = report.exits[0].unwrap_or_else(|| {
-        panic!("killed at the deadline, after {:?}: {}", report.took, report.logs)
+        panic!(
+            "killed at the deadline, after {:?}: {}",
+            report.took, report.logs
+        )
     });
     assert!(status.success(), "{status}: {}", report.logs);
     for i in 0..10 {
         assert!(raw.contains(&format!("line {i}\n")), "line {i}: {raw}");
     }
-    assert!(raw.ends_with("0\r\n\r\n"), "the response ended whole: {raw:?}");
     assert!(
-        report.logs.contains("shutdown hook: flushed a count of 11 lines served"),
+        raw.ends_with("0\r\n\r\n"),
+        "the response ended whole: {raw:?}"
+    );
+    assert!(
+        report
+            .logs
+            .contains("shutdown hook: flushed a count of 11 lines served"),
         "the hook ran after both responses: {}",
         report.logs
     );
@@ -94,12 +102,19 @@ async fn a_response_that_outlasts_the_grace_period_is_cut_with_error_trailers() 
     let (raw, report, lambda) = shutdown_mid_response(lambda, "/count/1000").await;
     eprintln!("the shutdown phase took {:?}", report.took);
     let status = report.exits[0].unwrap_or_else(|| {
-        panic!("killed at the deadline, after {:?}: {}", report.took, report.logs)
+        panic!(
+            "killed at the deadline, after {:?}: {}",
+            report.took, report.logs
+        )
     });
     assert!(status.success(), "{status}: {}", report.logs);
     assert!(!raw.ends_with("0\r\n\r\n"), "no last chunk: {raw:?}");
     assert!(!raw.contains("line 999"), "{raw}");
-    assert!(report.logs.contains("shutdown hook: flushed"), "{}", report.logs);
+    assert!(
+        report.logs.contains("shutdown hook: flushed"),
+        "{}",
+        report.logs
+    );
     // The local Lambda saw the runtime's trailers: the invocation failed, and why.
     let mut records = lambda.records();
     for _ in 0..100 {

@@ -20,7 +20,9 @@ use lambda_stream_runtime::lambda_http::{Error, Request, RequestExt, service_fn}
 
 type Lines = stream::BoxStream<'static, Result<Bytes, StreamError>>;
 
-async fn handler(request: Request) -> Result<http::Response<lambda_stream::ResponseBody<Lines>>, Error> {
+async fn handler(
+    request: Request,
+) -> Result<http::Response<lambda_stream::ResponseBody<Lines>>, Error> {
     // The path as the client asked for it: `lambda_http` puts a REST API's stage in front
     // of the URI's path (`/prod/count/3`), unless `AWS_LAMBDA_HTTP_IGNORE_STAGE_IN_PATH`
     // is set.
@@ -31,7 +33,9 @@ async fn handler(request: Request) -> Result<http::Response<lambda_stream::Respo
         .header("Vary", "Accept-Encoding");
     let (prelude, lines): (_, Lines) = if let Some(n) = path.strip_prefix("/count/") {
         let n: u32 = n.parse().unwrap_or(3);
-        let prelude = prelude.cookie("theme=dark; Path=/").cookie("lang=en; Path=/");
+        let prelude = prelude
+            .cookie("theme=dark; Path=/")
+            .cookie("lang=en; Path=/");
         let lines = stream::iter(0..n).then(|i| async move {
             tokio::time::sleep(Duration::from_millis(10)).await;
             Ok(Bytes::from(format!("line {i}\n")))
@@ -45,7 +49,10 @@ async fn handler(request: Request) -> Result<http::Response<lambda_stream::Respo
     } else {
         let lines = stream::iter([
             Ok(Bytes::from_static(b"line 0\n")),
-            Err(StreamError::new("App.Failed", "failed after its first line")),
+            Err(StreamError::new(
+                "App.Failed",
+                "failed after its first line",
+            )),
         ]);
         (prelude, lines.boxed())
     };

@@ -66,7 +66,11 @@ pub(crate) fn extension_next(
     endpoint: &Endpoint,
     id: &HeaderValue,
 ) -> Result<Request<ApiBody>, http::Error> {
-    let mut request = api_request(Method::GET, &endpoint.target(EXTENSION_NEXT), ApiBody::Empty)?;
+    let mut request = api_request(
+        Method::GET,
+        &endpoint.target(EXTENSION_NEXT),
+        ApiBody::Empty,
+    )?;
     request.headers_mut().insert(EXTENSION_ID, id.clone());
     Ok(request)
 }

@@ -113,8 +113,7 @@ impl Builder {
     /// function URL response that ends without its last chunk after the whole body, an
     /// `InvokeWithResponseStream` stream whose `InvokeComplete` carries that error code.
     pub fn failed_statuses(mut self, statuses: std::ops::RangeInclusive<u16>) -> Self {
-        self.failed_statuses
-            .add(*statuses.start(), *statuses.end());
+        self.failed_statuses.add(*statuses.start(), *statuses.end());
         self
     }
 

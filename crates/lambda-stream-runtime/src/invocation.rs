@@ -10,11 +10,11 @@ use std::task::Poll;
 
 use bytes::Bytes;
 use futures_util::FutureExt;
+use futures_util::StreamExt;
 use http::HeaderMap;
 use http_body_util::Full;
 use lambda_http::RequestExt;
 use lambda_runtime::Diagnostic;
-use futures_util::StreamExt;
 use lambda_stream::{
     Dialect, MetadataPrelude, ResponseConfig, ResponseStream, StreamError, message_of,
 };
@@ -24,10 +24,10 @@ use tower_service::Service;
 use crate::api::{self, DEADLINE, REQUEST_ID};
 use crate::client::{Answer, Client};
 use crate::current::CURRENT;
-use crate::shutdown::SHUTDOWN_ERROR;
 use crate::endpoint::Endpoint;
 use crate::event::{self, EventError, EventErrorKind};
 use crate::failure::{self, diagnostic};
+use crate::shutdown::SHUTDOWN_ERROR;
 use crate::wire::{BodyChunks, BoxWire, Cut, WireBody, panic_message};
 
 type BoxError = Box<dyn StdError + Send + Sync + 'static>;
@@ -103,7 +103,14 @@ pub(crate) fn bad_request(
         http::HeaderValue::from_static("text/plain; charset=utf-8"),
     );
     let none = FailedStatuses::default();
-    wire_body(response, &http::Method::GET, defaults, dialect, &none, request_id)
+    wire_body(
+        response,
+        &http::Method::GET,
+        defaults,
+        dialect,
+        &none,
+        request_id,
+    )
 }
 
 /// Whether a response to `method` with `status` has no content (RFC 9110, 6.4.1): the

@@ -63,7 +63,12 @@ async fn responses_without_bytes_end_at_once_with_their_prelude_alone() {
         ("GET", "/not-modified", 304, Some(("etag", "\"v1\""))),
         // The answer to HEAD keeps the length GET would have (as AWS renames it), and is
         // sent without the body, even one that would never end.
-        ("HEAD", "/hello", 200, Some(("x-amzn-remapped-content-length", "5"))),
+        (
+            "HEAD",
+            "/hello",
+            200,
+            Some(("x-amzn-remapped-content-length", "5")),
+        ),
         ("HEAD", "/never", 200, None),
     ];
     for (method, path, status, header) in cases {

@@ -109,7 +109,8 @@ impl Write for Logs {
 }
 
 #[tokio::test]
-async fn each_invocation_has_its_context_its_trace_id_and_a_span_with_its_request_id_and_no_environment_variable() {
+async fn each_invocation_has_its_context_its_trace_id_and_a_span_with_its_request_id_and_no_environment_variable()
+ {
     let api = RuntimeApi::start().unwrap();
     let logs = Logs::default();
     let writer = logs.clone();
@@ -167,7 +168,10 @@ async fn each_invocation_has_its_context_its_trace_id_and_a_span_with_its_reques
             "each invocation has its own trace id: {text}"
         );
         traces.push(fields[2].to_owned());
-        assert_eq!(fields[3], fields[2], "the current context is this invocation's");
+        assert_eq!(
+            fields[3], fields[2],
+            "the current context is this invocation's"
+        );
         assert_eq!(fields[4], fields[2], "so is the x-amzn-trace-id header");
     }
     let failing = api.invoke(get("/fail"));

@@ -237,7 +237,12 @@ impl LocalLambda {
                 terminate(function);
             }
         }
-        let deadline = started + if signalled { SHUTDOWN_DEADLINE } else { Duration::ZERO };
+        let deadline = started
+            + if signalled {
+                SHUTDOWN_DEADLINE
+            } else {
+                Duration::ZERO
+            };
         let mut exits: Vec<Option<std::process::ExitStatus>> = vec![None; functions.len()];
         loop {
             for (exit, function) in exits.iter_mut().zip(functions.iter_mut()) {

@@ -129,6 +129,10 @@ pub(super) fn caller_trace_id<'a>(
     headers
         .find(|(name, _)| name.eq_ignore_ascii_case("x-amzn-trace-id"))
         .map(|(_, value)| value.trim())
-        .filter(|value| value.split(';').any(|field| field.trim().starts_with("Root=")))
+        .filter(|value| {
+            value
+                .split(';')
+                .any(|field| field.trim().starts_with("Root="))
+        })
         .map(str::to_owned)
 }

@@ -13,10 +13,10 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
 
+use super::outcome::caller_trace_id;
 use super::outcome::{
     BUFFERED_LIMIT, INCOMPLETE_RESPONSE, Options, Record, TOO_LARGE, report, trailer_error,
 };
-use super::outcome::caller_trace_id;
 use crate::runtime_api::{Behaviour, Ids, Kind, RuntimeApi, Update, api_gateway_rest_request};
 
 /// The HTTP fronts: what differs between them.
@@ -389,7 +389,10 @@ const BAD_GATEWAY: &str = "Internal Server Error";
 /// Whether the response to `method` with `status` has no content (RFC 9110, 6.4.1): the
 /// answer to `HEAD`, and every `1xx`, `204` and `304`.
 fn without_content(method: &str, status: u16) -> bool {
-    method.eq_ignore_ascii_case("HEAD") || (100..200).contains(&status) || status == 204 || status == 304
+    method.eq_ignore_ascii_case("HEAD")
+        || (100..200).contains(&status)
+        || status == 204
+        || status == 304
 }
 
 /// A function URL request: the function's prelude as the status and headers, its body as

@@ -66,7 +66,9 @@ pub fn api_gateway_rest_request(
         _ if body.is_empty() => (serde_json::Value::Null, false),
         Ok(text) => (text.into(), false),
         Err(_) => (
-            base64::engine::general_purpose::STANDARD.encode(body).into(),
+            base64::engine::general_purpose::STANDARD
+                .encode(body)
+                .into(),
             true,
         ),
     };

@@ -565,7 +565,9 @@ async fn extension(handle: &Arc<SharedHandle>, what: &str, request: Request<Inco
                 }),
             );
             if let Ok(v) = http::HeaderValue::from_str(&id) {
-                answer.headers_mut().insert("lambda-extension-identifier", v);
+                answer
+                    .headers_mut()
+                    .insert("lambda-extension-identifier", v);
             }
             answer
         }
@@ -575,7 +577,10 @@ async fn extension(handle: &Arc<SharedHandle>, what: &str, request: Request<Inco
                 .get("lambda-extension-identifier")
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or_default();
-            let Some(extension) = lock(&shared.extensions).iter().find(|e| e.id == id).cloned()
+            let Some(extension) = lock(&shared.extensions)
+                .iter()
+                .find(|e| e.id == id)
+                .cloned()
             else {
                 return extension_error(
                     StatusCode::FORBIDDEN,
@@ -629,7 +634,10 @@ async fn next(handle: &Arc<SharedHandle>) -> Result<Answer, io::Error> {
         .status(StatusCode::OK)
         .header("content-type", "application/json")
         .header("lambda-runtime-aws-request-id", &queued.id)
-        .header("lambda-runtime-deadline-ms", deadline.as_millis().to_string())
+        .header(
+            "lambda-runtime-deadline-ms",
+            deadline.as_millis().to_string(),
+        )
         .header(
             "lambda-runtime-invoked-function-arn",
             "arn:aws:lambda:us-east-1:123456789012:function:emulated",
@@ -642,7 +650,10 @@ async fn next(handle: &Arc<SharedHandle>) -> Result<Answer, io::Error> {
         ("lambda-runtime-trace-id", &ids.trace_id),
         ("lambda-runtime-aws-tenant-id", &ids.tenant_id),
     ] {
-        if let Some(v) = value.as_deref().and_then(|v| http::HeaderValue::from_str(v).ok()) {
+        if let Some(v) = value
+            .as_deref()
+            .and_then(|v| http::HeaderValue::from_str(v).ok())
+        {
             headers.insert(name, v);
         }
     }
