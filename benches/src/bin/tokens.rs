@@ -5,11 +5,11 @@
 //! (each event carries its emit time; both processes read the same clock), at intervals of
 //! 1, 10 and 50 ms, in one run, rounds interleaved; and the end latency, from the last
 //! event's emit to the end of the response request. Every process is started and stopped
-//! here; each way's process serves one warm-up invocation first.
+//! here; each way's process serves one warm-up invocation first (not with `--cold`).
 //!
 //! Targets: `lambda-stream`'s p99 at most 1 ms, and at most 0.05 times `lambda_http`'s.
 //!
-//! `cargo run --release -p lambda-stream-benches --bin tokens [-- --tokens N --rounds N --json]`
+//! `cargo run --release -p lambda-stream-benches --bin tokens [-- --tokens N --rounds N --cold --json]`
 
 use std::path::PathBuf;
 use std::process::{Child, Command, ExitCode, Stdio};
@@ -130,7 +130,7 @@ struct Row {
     end_us: f64,
 }
 
-fn run(tokens: u64, rounds: usize) -> Result<Vec<Row>, String> {
+fn run(tokens: u64, rounds: usize, warm: bool) -> Result<Vec<Row>, String> {
     let dir: PathBuf = env!("CARGO_MANIFEST_DIR").into();
     let exes = WAYS
         .iter()
@@ -147,8 +147,10 @@ fn run(tokens: u64, rounds: usize) -> Result<Vec<Row>, String> {
             .iter()
             .map(|exe| Function::start(exe, tokens, interval))
             .collect::<Result<_, _>>()?;
-        for f in &functions {
-            rt.block_on(f.invoke(tokens))?;
+        if warm {
+            for f in &functions {
+                rt.block_on(f.invoke(tokens))?;
+            }
         }
         let mut samples = vec![Vec::new(); WAYS.len()];
         let mut ends = vec![Vec::new(); WAYS.len()];
@@ -192,7 +194,9 @@ fn main() -> ExitCode {
     let tokens = value("--tokens", 100).max(1);
     let rounds = value("--rounds", 3).max(1) as usize;
     let json = args.iter().any(|a| a == "--json");
-    let rows = match run(tokens, rounds) {
+    // `--cold`: no warm-up invocation; the first round is each process's first invocation.
+    let warm = !args.iter().any(|a| a == "--cold");
+    let rows = match run(tokens, rounds, warm) {
         Ok(rows) => rows,
         Err(e) => {
             eprintln!("tokens: {e}");
