@@ -83,10 +83,9 @@ pub fn peak_rss(pid: u32) -> u64 {
         .map_or(0, |kb| kb * 1024)
 }
 
-/// A token stream, the chat-model case: `TOKENS` events (default 100) of `TOKEN_BYTES`
-/// bytes (default 40), one every `TOKEN_INTERVAL_US` microseconds (default 10,000). Each
-/// event says when it was emitted: `ev <nanoseconds since the epoch, 20 digits> <index>`,
-/// padded with dots to its size, ending in a newline. `None` when `TOKENS` is not set.
+/// A token stream, the chat-model case (the test kit's `TokenStream`): `TOKENS` events
+/// (default 100) of `TOKEN_BYTES` bytes (default 40), one every `TOKEN_INTERVAL_US`
+/// microseconds (default 10,000). `None` when `TOKENS` is not set.
 #[derive(Debug, Clone, Copy)]
 pub struct Tokens {
     count: u64,
@@ -100,47 +99,13 @@ impl Tokens {
         let var = |name: &str| std::env::var(name).ok().and_then(|v| v.parse::<u64>().ok());
         Some(Tokens {
             count: var("TOKENS")?,
-            size: var("TOKEN_BYTES").map_or(40, |n| n.max(32) as usize),
+            size: var("TOKEN_BYTES").map_or(40, |n| n as usize),
             interval: std::time::Duration::from_micros(var("TOKEN_INTERVAL_US").unwrap_or(10_000)),
         })
     }
 
     /// The events of one response, each made (and stamped) when it is due.
-    pub fn stream(self) -> impl futures_util::Stream<Item = Bytes> + Send + Unpin + 'static {
-        Box::pin(futures_util::stream::unfold(0u64, move |i| async move {
-            if i >= self.count {
-                return None;
-            }
-            if i > 0 {
-                tokio::time::sleep(self.interval).await;
-            }
-            Some((event(i, self.size), i + 1))
-        }))
+    pub fn stream(self) -> lambda_stream_testkit::tokens::TokenStream {
+        lambda_stream_testkit::tokens::TokenStream::new(self.count, self.size, self.interval)
     }
-}
-
-/// Event `i` of `size` bytes, stamped now.
-fn event(i: u64, size: usize) -> Bytes {
-    let mut text = format!("ev {:020} {i}", now_ns());
-    while text.len() < size - 1 {
-        text.push('.');
-    }
-    text.push('\n');
-    Bytes::from(text)
-}
-
-/// Nanoseconds since the epoch (the clock every process on the machine shares).
-pub fn now_ns() -> u128 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default()
-        .as_nanos()
-}
-
-/// The emit times of the whole events in `text` (`ev <ns> ...` lines), in order.
-pub fn emitted(text: &[u8]) -> Vec<u128> {
-    text.split(|&b| b == b'\n')
-        .filter_map(|line| line.strip_prefix(b"ev "))
-        .filter_map(|rest| std::str::from_utf8(rest.get(..20)?).ok()?.parse().ok())
-        .collect()
 }

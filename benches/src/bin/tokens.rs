@@ -5,7 +5,9 @@
 //! (each event carries its emit time; both processes read the same clock), at intervals of
 //! 1, 10 and 50 ms, in one run, rounds interleaved; and the end latency, from the last
 //! event's emit to the end of the response request. Every process is started and stopped
-//! here; each way's process serves one warm-up invocation first (not with `--cold`).
+//! here; each way's process serves one warm-up invocation first. With `--cold`, every
+//! invocation is instead the first of a fresh process, queued before the process starts,
+//! as a cold start finds it.
 //!
 //! Targets: `lambda-stream`'s p99 at most 1 ms, and at most 0.05 times `lambda_http`'s.
 //!
@@ -15,10 +17,10 @@ use std::path::PathBuf;
 use std::process::{Child, Command, ExitCode, Stdio};
 use std::time::Duration;
 
-use lambda_stream_benches::function::{emitted, now_ns};
+use lambda_stream_testkit::tokens::{emitted, now_ns};
 use lambda_stream_testkit::servers::RuntimeApi;
 use lambda_stream_testkit::servers::build::release_binary;
-use lambda_stream_testkit::servers::runtime_api::{Options, Update, function_url_event};
+use lambda_stream_testkit::servers::runtime_api::{Invocation, Options, Update, function_url_event};
 
 const WAYS: [(&str, &str); 3] = [
     ("lambda-stream", "fn-lambda-stream"),
@@ -34,12 +36,20 @@ struct Function {
 }
 
 impl Function {
-    fn start(exe: &PathBuf, tokens: u64, interval_ms: u64) -> Result<Function, String> {
+    /// The function's process on an emulator of its own; with `queued`, an invocation is
+    /// queued before the process starts, as a cold start finds it.
+    fn start(
+        exe: &PathBuf,
+        tokens: u64,
+        interval_ms: u64,
+        queued: bool,
+    ) -> Result<(Function, Option<Invocation>), String> {
         let api = RuntimeApi::start_with(Options {
             record: false,
             ..Options::default()
         })
         .map_err(|e| format!("starting the emulator: {e}"))?;
+        let invocation = queued.then(|| api.invoke(function_url_event("GET", "/", &[])));
         let child = Command::new(exe)
             .envs(api.function_env())
             .env("TOKENS", tokens.to_string())
@@ -50,13 +60,25 @@ impl Function {
             .stderr(Stdio::null())
             .spawn()
             .map_err(|e| format!("starting {}: {e}", exe.display()))?;
-        Ok(Function { api, child })
+        Ok((Function { api, child }, invocation))
     }
 
     /// One invocation: each event's latency in µs, and the end latency in µs, after
     /// checking that every event arrived and the response ended cleanly.
     async fn invoke(&self, tokens: u64) -> Result<(Vec<f64>, f64), String> {
-        let mut invocation = self.api.invoke(function_url_event("GET", "/", &[]));
+        collect(self.api.invoke(function_url_event("GET", "/", &[])), tokens).await
+    }
+
+    fn stop(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The events of `invocation`'s response: each one's latency in µs, and the end latency in
+/// µs, after checking that every event arrived and the response ended cleanly.
+async fn collect(mut invocation: Invocation, tokens: u64) -> Result<(Vec<f64>, f64), String> {
+    {
         let mut pending: Vec<u8> = Vec::new();
         let mut latencies = Vec::new();
         let mut last_emit = 0u128;
@@ -104,11 +126,6 @@ impl Function {
             }
         }
     }
-
-    fn stop(mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 /// The `q` quantile (0 to 1) of `sorted`, nearest rank.
@@ -130,7 +147,7 @@ struct Row {
     end_us: f64,
 }
 
-fn run(tokens: u64, rounds: usize, warm: bool) -> Result<Vec<Row>, String> {
+fn run(tokens: u64, rounds: usize, cold: bool) -> Result<Vec<Row>, String> {
     let dir: PathBuf = env!("CARGO_MANIFEST_DIR").into();
     let exes = WAYS
         .iter()
@@ -143,27 +160,41 @@ fn run(tokens: u64, rounds: usize, warm: bool) -> Result<Vec<Row>, String> {
         .map_err(|e| e.to_string())?;
     let mut rows = Vec::new();
     for interval in INTERVALS_MS {
-        let functions: Vec<Function> = exes
-            .iter()
-            .map(|exe| Function::start(exe, tokens, interval))
-            .collect::<Result<_, _>>()?;
-        if warm {
+        let mut samples = vec![Vec::new(); WAYS.len()];
+        let mut ends = vec![Vec::new(); WAYS.len()];
+        let mut record = |i: usize, (latencies, end): (Vec<f64>, f64)| {
+            samples[i].extend(latencies);
+            ends[i].push(end);
+        };
+        if cold {
+            // Every round, each way's first invocation of a fresh process.
+            for round in 0..rounds {
+                for k in 0..WAYS.len() {
+                    let i = (round + k) % WAYS.len();
+                    let (f, invocation) = Function::start(&exes[i], tokens, interval, true)?;
+                    let invocation = invocation.ok_or("no invocation queued")?;
+                    let measured = rt.block_on(collect(invocation, tokens));
+                    f.stop();
+                    record(i, measured?);
+                }
+            }
+        } else {
+            let functions: Vec<Function> = exes
+                .iter()
+                .map(|exe| Function::start(exe, tokens, interval, false).map(|(f, _)| f))
+                .collect::<Result<_, _>>()?;
             for f in &functions {
                 rt.block_on(f.invoke(tokens))?;
             }
-        }
-        let mut samples = vec![Vec::new(); WAYS.len()];
-        let mut ends = vec![Vec::new(); WAYS.len()];
-        for round in 0..rounds {
-            for k in 0..WAYS.len() {
-                let i = (round + k) % WAYS.len();
-                let (latencies, end) = rt.block_on(functions[i].invoke(tokens))?;
-                samples[i].extend(latencies);
-                ends[i].push(end);
+            for round in 0..rounds {
+                for k in 0..WAYS.len() {
+                    let i = (round + k) % WAYS.len();
+                    record(i, rt.block_on(functions[i].invoke(tokens))?);
+                }
             }
+            functions.into_iter().for_each(Function::stop);
         }
-        for (i, f) in functions.into_iter().enumerate() {
-            f.stop();
+        for i in 0..WAYS.len() {
             let mut sorted = samples[i].clone();
             sorted.sort_by(f64::total_cmp);
             let mut end = ends[i].clone();
@@ -194,9 +225,9 @@ fn main() -> ExitCode {
     let tokens = value("--tokens", 100).max(1);
     let rounds = value("--rounds", 3).max(1) as usize;
     let json = args.iter().any(|a| a == "--json");
-    // `--cold`: no warm-up invocation; the first round is each process's first invocation.
-    let warm = !args.iter().any(|a| a == "--cold");
-    let rows = match run(tokens, rounds, warm) {
+    // `--cold`: every invocation is the first of a fresh process, queued before it starts.
+    let cold = args.iter().any(|a| a == "--cold");
+    let rows = match run(tokens, rounds, cold) {
         Ok(rows) => rows,
         Err(e) => {
             eprintln!("tokens: {e}");

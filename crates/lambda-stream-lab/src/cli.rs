@@ -68,7 +68,7 @@ pub struct Cli {
     /// What to run, comma-separated: `simulated` (buffered against streamed in this
     /// process, with a simulated client) and the scenarios of the three-way comparison in
     /// real function processes: `clean`, `failure`, `over-budget`, `slow-client`,
-    /// `concurrent`.
+    /// `concurrent`, `tokens`.
     #[arg(long, value_delimiter = ',', value_parser = parse_part, default_values_t = default_parts())]
     pub scenarios: Vec<Part>,
 }
@@ -102,7 +102,7 @@ fn parse_part(text: &str) -> Result<Part, String> {
         "simulated" => Ok(Part::Simulated),
         other => other.parse().map(Part::Compare).map_err(|()| {
             format!(
-                "scenario {text:?}: expected simulated, clean, failure, over-budget, slow-client or concurrent"
+                "scenario {text:?}: expected simulated, clean, failure, over-budget, slow-client, concurrent or tokens"
             )
         }),
     }

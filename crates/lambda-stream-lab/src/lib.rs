@@ -176,6 +176,9 @@ fn comparison(cli: &Cli, scenarios: &[compare::Scenario]) -> Result<(), String> 
         failure_object: lambda_stream_testkit::data::REFERENCE_SIZES[1] as u64,
         small_object: lambda_stream_testkit::data::REFERENCE_SIZES[0] as u64,
         concurrent: 16,
+        tokens: 100,
+        token_bytes: 40,
+        token_interval_ms: 10.0,
     };
     if !cli.json {
         report::print_comparison_header(&settings);

@@ -254,10 +254,10 @@ fn every_scenario_of_the_comparison_has_its_rows() {
         "--source-mbps",
         "200",
         "--scenarios",
-        "clean,failure,over-budget,slow-client,concurrent",
+        "clean,failure,over-budget,slow-client,concurrent,tokens",
     ]);
     let rows = json_rows(out);
-    assert_eq!(rows.len(), 5 * 3, "one row per scenario and way");
+    assert_eq!(rows.len(), 6 * 3, "one row per scenario and way");
     let row = |scenario: &str, way: &str| {
         rows.iter()
             .find(|r| r["scenario"] == scenario && r["way"] == way)
@@ -272,6 +272,8 @@ fn every_scenario_of_the_comparison_has_its_rows() {
                 "body_bytes",
                 "busy_ms",
                 "clean_end",
+                "event_p50_ms",
+                "event_p99_ms",
                 "exact",
                 "machine",
                 "part",
@@ -299,6 +301,13 @@ fn every_scenario_of_the_comparison_has_its_rows() {
         let many = row("concurrent", way);
         assert_eq!(many["requests"], 16);
         assert_eq!(many["exact"], true, "{way}: all 16 whole");
+        // Every event arrived whole, each one timed; other scenarios time none.
+        let tokens = row("tokens", way);
+        assert_eq!(tokens["exact"], true, "{way}: all 100 events");
+        assert_eq!(tokens["body_bytes"], 4000, "{way}");
+        assert!(tokens["event_p50_ms"].is_f64(), "{way}: {tokens}");
+        assert!(tokens["event_p99_ms"].as_f64() >= tokens["event_p50_ms"].as_f64());
+        assert!(clean["event_p50_ms"].is_null());
     }
     // Failure half way: what the client and Lambda saw, each way.
     let b = row("failure", "buffered");

@@ -60,7 +60,9 @@ const NEXT_BACKOFF: Duration = Duration::from_millis(100);
 /// (`Response.TooLarge`), a panic (`Runtime.Panic`). A panic while the body is polled ends
 /// the response with the trailers. None of these stops the loop.
 ///
-/// Each invocation runs in a `tracing` span `invocation` with its `request_id`.
+/// Each invocation runs in a `tracing` span `Lambda runtime invoke` with its `requestId`,
+/// and its `xrayTraceId` and `tenantId` when it has them; its `Context` is
+/// [`current_context`](crate::current_context) while its service and body are polled.
 ///
 /// # Memory
 ///

@@ -9,7 +9,8 @@
 //! - [`data`]: deterministic object contents and the reference sizes.
 //! - [`errors`]: error chains, and a check that each error says its own thing once.
 //! - [`readme`]: a README's code block, for tests that run it.
-//! - `paced` (feature `paced`): a source paced like a network response, as S3 sends.
+//! - `paced` (feature `paced`): a source paced like a network response, as S3 sends; and
+//!   `tokens`, small timestamped events a few milliseconds apart (a chat model's stream).
 //! - `strategy` (feature `strategy`): proptest strategies for chunkings.
 //! - `servers` (feature `servers`): `moto_server` and a connection-breaking proxy on
 //!   127.0.0.1, stopped when dropped.
@@ -26,5 +27,7 @@ pub mod servers;
 mod source;
 #[cfg(feature = "strategy")]
 pub mod strategy;
+#[cfg(feature = "paced")]
+pub mod tokens;
 
 pub use source::{Probe, Script, ScriptError, ScriptedSource};

@@ -12,15 +12,16 @@ use std::time::Duration;
 use aws_smithy_types::byte_stream::ByteStream;
 use bytes::Bytes;
 use futures_core::Stream;
-use futures_util::TryStreamExt;
+use futures_util::{StreamExt, TryStreamExt};
 use http_body::Frame;
 use http_body_util::combinators::UnsyncBoxBody;
-use http_body_util::{BodyExt, Full, StreamBody};
+use http_body_util::{BodyExt, Either, Full, StreamBody};
 use lambda_http::{Request, RequestExt, service_fn};
 use lambda_stream::{MetadataPrelude, StreamError};
 use lambda_stream_s3::{BodyStream, byte_stream_from_stream};
 use lambda_stream_testkit::data::pattern;
 use lambda_stream_testkit::paced::PacedSource;
+use lambda_stream_testkit::tokens::TokenStream;
 
 use super::Way;
 
@@ -67,6 +68,26 @@ fn object(request: &Request) -> (usize, Option<usize>) {
     let query = request.query_string_parameters();
     let number = |name: &str| query.first(name).and_then(|v| v.parse::<usize>().ok());
     (number("size").unwrap_or(0), number("fail_at"))
+}
+
+/// The token stream a `/tokens?count=N&bytes=B&interval_us=U` request asks for, if it is
+/// one.
+fn tokens(request: &Request) -> Option<TokenStream> {
+    if request.uri().path() != "/tokens" {
+        return None;
+    }
+    let query = request.query_string_parameters();
+    let number = |name: &str, default: u64| {
+        query
+            .first(name)
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(default)
+    };
+    Some(TokenStream::new(
+        number("count", 100),
+        number("bytes", 40) as usize,
+        Duration::from_micros(number("interval_us", 10_000)),
+    ))
 }
 
 /// Fails with an I/O error once `at` bytes have gone through, as an S3 connection that
@@ -170,11 +191,16 @@ async fn buffered(
     cache: Cache,
     request: Request,
 ) -> Result<http::Response<lambda_http::Body>, lambda_http::Error> {
-    let (size, fail_at) = object(&request);
-    let bytes = source(settings, &cache, size, fail_at)
-        .collect()
-        .await?
-        .into_bytes();
+    let bytes = match tokens(&request) {
+        Some(events) => events.collect::<Vec<Bytes>>().await.concat().into(),
+        None => {
+            let (size, fail_at) = object(&request);
+            source(settings, &cache, size, fail_at)
+                .collect()
+                .await?
+                .into_bytes()
+        }
+    };
     Ok(http::Response::builder()
         .header("content-type", "application/octet-stream")
         .body(lambda_http::Body::Binary(bytes.to_vec()))?)
@@ -183,26 +209,41 @@ async fn buffered(
 type ReaderStream =
     tokio_util::io::ReaderStream<Pin<Box<dyn tokio::io::AsyncBufRead + Send + Sync>>>;
 
+type TokenFrames = StreamBody<
+    futures_util::stream::Map<TokenStream, fn(Bytes) -> Result<Frame<Bytes>, std::io::Error>>,
+>;
+
 /// What a developer writes today: `ByteStream` → `into_async_read` → `ReaderStream`, under
-/// `lambda_http::run_with_streaming_response`.
+/// `lambda_http::run_with_streaming_response` (and a token stream as its body, as is).
 async fn lambda_http_streamed(
     settings: FunctionSettings,
     cache: Cache,
     request: Request,
 ) -> Result<
     http::Response<
-        StreamBody<futures_util::stream::MapOk<ReaderStream, fn(Bytes) -> Frame<Bytes>>>,
+        Either<
+            StreamBody<futures_util::stream::MapOk<ReaderStream, fn(Bytes) -> Frame<Bytes>>>,
+            TokenFrames,
+        >,
     >,
     lambda_http::Error,
 > {
-    let (size, fail_at) = object(&request);
-    let reader: Pin<Box<dyn tokio::io::AsyncBufRead + Send + Sync>> =
-        Box::pin(source(settings, &cache, size, fail_at).into_async_read());
-    let frames =
-        tokio_util::io::ReaderStream::new(reader).map_ok(Frame::data as fn(Bytes) -> Frame<Bytes>);
+    let body = match tokens(&request) {
+        Some(events) => Either::Right(StreamBody::new(events.map(
+            (|e| Ok(Frame::data(e))) as fn(Bytes) -> Result<Frame<Bytes>, std::io::Error>,
+        ))),
+        None => {
+            let (size, fail_at) = object(&request);
+            let reader: Pin<Box<dyn tokio::io::AsyncBufRead + Send + Sync>> =
+                Box::pin(source(settings, &cache, size, fail_at).into_async_read());
+            let frames = tokio_util::io::ReaderStream::new(reader)
+                .map_ok(Frame::data as fn(Bytes) -> Frame<Bytes>);
+            Either::Left(StreamBody::new(frames))
+        }
+    };
     Ok(http::Response::builder()
         .header("content-type", "application/octet-stream")
-        .body(StreamBody::new(frames))?)
+        .body(body)?)
 }
 
 /// `lambda_stream::response` on `lambda_stream_runtime`, refusing what cannot fit the
@@ -212,6 +253,14 @@ async fn lambda_stream(
     cache: Cache,
     request: Request,
 ) -> Result<http::Response<UnsyncBoxBody<Bytes, StreamError>>, Infallible> {
+    if let Some(events) = tokens(&request) {
+        let prelude = MetadataPrelude::builder()
+            .header("content-type", "text/plain")
+            .build()
+            .unwrap_or_default();
+        let body = events.map(Ok::<_, Infallible>);
+        return Ok(lambda_stream::response(prelude, body).map(BodyExt::boxed_unsync));
+    }
     let (size, fail_at) = object(&request);
     let limit = settings.budget - lambda_stream::prelude::MAX_PRELUDE_LEN as u64;
     if size as u64 > limit {

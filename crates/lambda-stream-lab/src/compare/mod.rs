@@ -10,6 +10,7 @@
 
 pub(crate) mod function;
 mod table;
+mod timed;
 
 pub use table::print_scenario;
 
@@ -72,15 +73,19 @@ pub enum Scenario {
     SlowClient,
     /// 16 requests at once (16 function processes, as Lambda scales out).
     Concurrent,
+    /// A chat model's stream: small events a few milliseconds apart, each timed from the
+    /// moment the function emits it to the moment the client has it.
+    Tokens,
 }
 
 /// Every scenario, in the order they run.
-pub const SCENARIOS: [Scenario; 5] = [
+pub const SCENARIOS: [Scenario; 6] = [
     Scenario::Clean,
     Scenario::Failure,
     Scenario::OverBudget,
     Scenario::SlowClient,
     Scenario::Concurrent,
+    Scenario::Tokens,
 ];
 
 impl fmt::Display for Scenario {
@@ -91,6 +96,7 @@ impl fmt::Display for Scenario {
             Scenario::OverBudget => "over-budget",
             Scenario::SlowClient => "slow-client",
             Scenario::Concurrent => "concurrent",
+            Scenario::Tokens => "tokens",
         })
     }
 }
@@ -125,6 +131,12 @@ pub struct Settings {
     pub small_object: u64,
     /// Requests at once in the concurrent scenario.
     pub concurrent: usize,
+    /// Events per response in the tokens scenario.
+    pub tokens: u64,
+    /// Their size, in bytes.
+    pub token_bytes: u64,
+    /// The time between two of them, in ms.
+    pub token_interval_ms: f64,
 }
 
 /// What one way made of one scenario (one request, or a group of them).
@@ -154,6 +166,11 @@ pub struct Row {
     pub reported: Option<String>,
     /// The function's busy time, ms: what Lambda bills (the median of several requests).
     pub busy_ms: f64,
+    /// Tokens scenario: each event's latency from the function's emit to the client, ms,
+    /// median.
+    pub event_p50_ms: Option<f64>,
+    /// Tokens scenario: the same, 99th percentile.
+    pub event_p99_ms: Option<f64>,
 }
 
 fn median(mut values: Vec<f64>) -> f64 {
@@ -291,6 +308,11 @@ pub fn run(
                     ))?;
                     push(row, &mut rows);
                 }
+                Scenario::Tokens => {
+                    let lambda = lambda(way, &unbudgeted, 1, settings, full_budget)?;
+                    let row = rt.block_on(tokens(&lambda, way, settings))?;
+                    push(row, &mut rows);
+                }
                 Scenario::Concurrent => {
                     let lambda =
                         lambda(way, &unbudgeted, settings.concurrent, settings, full_budget)?;
@@ -344,6 +366,8 @@ async fn single(
             .as_ref()
             .and_then(|r| r.error.as_ref().map(|(t, _)| t.clone())),
         busy_ms: record.map_or(0.0, |r| r.busy.as_secs_f64() * 1e3),
+        event_p50_ms: None,
+        event_p99_ms: None,
     })
 }
 
@@ -372,5 +396,53 @@ async fn concurrent(lambda: &LocalLambda, way: Way, size: u64, n: usize) -> Resu
             .iter()
             .find_map(|r| r.error.as_ref().map(|(t, _)| t.clone())),
         busy_ms: median(records.iter().map(|r| r.busy.as_secs_f64() * 1e3).collect()),
+        event_p50_ms: None,
+        event_p99_ms: None,
+    })
+}
+
+/// The tokens scenario: one response of `settings.tokens` events, each timed from its emit
+/// (the time it carries) to its arrival at the client.
+async fn tokens(lambda: &LocalLambda, way: Way, settings: &Settings) -> Result<Row, String> {
+    let path = format!(
+        "tokens?count={}&bytes={}&interval_us={}&id=0",
+        settings.tokens,
+        settings.token_bytes,
+        (settings.token_interval_ms * 1e3) as u64
+    );
+    let url = lambda.url(&path);
+    let timed = tokio::time::timeout(Duration::from_secs(120), timed::get(&url))
+        .await
+        .map_err(|_| format!("no answer from {url} within 120 s"))?
+        .map_err(|e| format!("{url}: {e}"))?;
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let record = record_of(lambda, 0);
+    let mut latencies: Vec<f64> = timed
+        .events
+        .iter()
+        .map(|(emitted, arrived)| arrived.saturating_sub(*emitted) as f64 / 1e6)
+        .collect();
+    latencies.sort_by(f64::total_cmp);
+    let quantile = |q: f64| {
+        let rank = ((q * latencies.len() as f64).ceil() as usize).clamp(1, latencies.len().max(1));
+        latencies.get(rank - 1).copied()
+    };
+    Ok(Row {
+        scenario: Scenario::Tokens,
+        way,
+        size_bytes: settings.tokens * settings.token_bytes,
+        requests: 1,
+        status: timed.status,
+        ttfb_ms: timed.ttfb.as_secs_f64() * 1e3,
+        total_ms: timed.total.as_secs_f64() * 1e3,
+        body_bytes: timed.body_bytes,
+        clean_end: timed.complete,
+        exact: timed.complete && timed.events.len() as u64 == settings.tokens,
+        reported: record
+            .as_ref()
+            .and_then(|r| r.error.as_ref().map(|(t, _)| t.clone())),
+        busy_ms: record.map_or(0.0, |r| r.busy.as_secs_f64() * 1e3),
+        event_p50_ms: quantile(0.5),
+        event_p99_ms: quantile(0.99),
     })
 }

@@ -26,7 +26,7 @@ pub fn print_scenario(scenario: Scenario, rows: &[Row]) {
     for r in &rows {
         println!(
             "{:>9}  {:<13}  {:>6}  {:>9.1}  {:>10.1}  {:>11}  {:>9}  {:>8.1}  {:<30}",
-            megabytes(r.size_bytes as usize),
+            size(r.size_bytes),
             r.way.to_string(),
             r.status,
             r.ttfb_ms,
@@ -44,6 +44,15 @@ pub fn print_scenario(scenario: Scenario, rows: &[Row]) {
     println!("{}\n", summary(scenario, &rows));
 }
 
+/// A size in MB, or in KB below 0.1 MB (the tokens scenario's 4 KB).
+fn size(bytes: u64) -> String {
+    if bytes < 100_000 {
+        format!("{:.1} KB", bytes as f64 / 1e3)
+    } else {
+        megabytes(bytes as usize)
+    }
+}
+
 fn title(scenario: Scenario) -> &'static str {
     match scenario {
         Scenario::Clean => "clean: the whole object",
@@ -53,6 +62,9 @@ fn title(scenario: Scenario) -> &'static str {
         }
         Scenario::SlowClient => "slow client: read at 100 KB/s",
         Scenario::Concurrent => "concurrent: 16 requests at once (TTFB: median; total: slowest)",
+        Scenario::Tokens => {
+            "tokens: a chat model's stream, 100 events of 40 B, 10 ms apart (each timed from emit to client)"
+        }
     }
 }
 
@@ -120,6 +132,20 @@ fn summary(scenario: Scenario, rows: &[&Row]) -> String {
                 client / 1e3,
                 parts.join(", ")
             )
+        }
+        Scenario::Tokens => {
+            let parts: Vec<String> = rows
+                .iter()
+                .map(|r| {
+                    format!(
+                        "{} {:.2} ms (p99 {:.2} ms)",
+                        r.way,
+                        r.event_p50_ms.unwrap_or(f64::NAN),
+                        r.event_p99_ms.unwrap_or(f64::NAN)
+                    )
+                })
+                .collect();
+            format!("=> Each event, from the function's emit to the client, median: {}.", parts.join("; "))
         }
         Scenario::Concurrent => {
             let parts: Vec<String> = rows
