@@ -109,3 +109,36 @@ impl Tokens {
         lambda_stream_testkit::tokens::TokenStream::new(self.count, self.size, self.interval)
     }
 }
+
+/// Starts the function binary `exe` with the Runtime API environment `api` and `env`
+/// added, its input and output discarded.
+///
+/// # Errors
+///
+/// Why it did not start.
+pub fn spawn(
+    exe: &std::path::Path,
+    api: &[(&str, String)],
+    env: &[(&str, String)],
+) -> Result<std::process::Child, String> {
+    std::process::Command::new(exe)
+        .envs(api.iter().chain(env).map(|(k, v)| (*k, v.as_str())))
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .map_err(|e| format!("starting {}: {e}", exe.display()))
+}
+
+/// The release builds of the function binaries `bins` of this package, built fresh.
+///
+/// # Errors
+///
+/// What the build said.
+pub fn release_binaries(bins: &[&str]) -> Result<Vec<std::path::PathBuf>, String> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    bins.iter()
+        .map(|bin| lambda_stream_testkit::servers::build::release_binary(dir, bin))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| e.to_string())
+}

@@ -17,12 +17,13 @@
 //!
 //! `cargo run --release -p lambda-stream-benches --bin coldstart [-- --rounds N --json]`
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitCode, Stdio};
+use std::path::Path;
+use std::process::{Child, Command, ExitCode};
 use std::time::{Duration, Instant};
 
-use lambda_stream_benches::function::peak_rss;
-use lambda_stream_testkit::servers::build::{release_binary, runtime_example};
+use lambda_stream_benches::function::{peak_rss, release_binaries, spawn};
+use lambda_stream_benches::{Args, median};
+use lambda_stream_testkit::servers::build::runtime_example;
 use lambda_stream_testkit::servers::runtime_api::{Options, Update, function_url_event};
 use lambda_stream_testkit::servers::{Moto, RuntimeApi};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -54,14 +55,7 @@ fn cold_start(
     .map_err(|e| format!("starting the emulator: {e}"))?;
     let mut invocation = api.invoke(function_url_event("GET", path, &[]));
     let started = Instant::now();
-    let mut child: Child = Command::new(exe)
-        .envs(api.function_env())
-        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .map_err(|e| format!("starting {}: {e}", exe.display()))?;
+    let mut child: Child = spawn(exe, &api.function_env(), env)?;
     let outcome = (|| {
         while api.next_requests() == 0 {
             if started.elapsed() > Duration::from_secs(30) {
@@ -126,18 +120,6 @@ fn stripped_size(exe: &Path) -> Result<u64, String> {
     Ok(len)
 }
 
-fn median(mut values: Vec<f64>) -> f64 {
-    values.sort_by(f64::total_cmp);
-    let n = values.len();
-    if n == 0 {
-        0.0
-    } else if n % 2 == 1 {
-        values[n / 2]
-    } else {
-        (values[n / 2 - 1] + values[n / 2]) / 2.0
-    }
-}
-
 /// `PUT url` with `body` to moto (which checks no signature): a bucket, or an object.
 async fn put(addr: &str, path: &str, body: &[u8]) -> Result<(), String> {
     let mut stream = tokio::net::TcpStream::connect(addr)
@@ -199,26 +181,15 @@ struct Row {
 }
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let rounds = args
-        .iter()
-        .position(|a| a == "--rounds")
-        .and_then(|i| args.get(i + 1))
-        .and_then(|v| v.parse::<usize>().ok())
-        .unwrap_or(15)
-        .max(1);
-    let json = args.iter().any(|a| a == "--json");
+    let args = Args::from_env();
+    let rounds = args.number("--rounds", 15).max(1) as usize;
+    let json = args.has("--json");
     let run = || -> Result<Vec<Row>, String> {
-        let dir: PathBuf = env!("CARGO_MANIFEST_DIR").into();
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .map_err(|e| e.to_string())?;
-        let exes = WAYS
-            .iter()
-            .map(|(_, bin)| release_binary(&dir, bin))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| e.to_string())?;
+        let exes = release_binaries(&WAYS.map(|(_, bin)| bin))?;
         let env = [
             ("BODY_BYTES", "5".to_owned()),
             ("CHUNK_BYTES", "5".to_owned()),

@@ -15,6 +15,7 @@ use aws_sdk_lambda::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_lambda::types::InvokeWithResponseStreamResponseEvent as Event;
 use futures_util::StreamExt;
+use lambda_stream_benches::{Args, median};
 use lambda_stream_testkit::heap;
 use lambda_stream_testkit::servers::LocalLambda;
 use lambda_stream_testkit::servers::build::release_binary;
@@ -80,20 +81,9 @@ async fn by_hand(client: &aws_sdk_lambda::Client) -> Result<u64, String> {
     }
 }
 
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
-}
-
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let rounds = args
-        .iter()
-        .position(|a| a == "--rounds")
-        .and_then(|i| args.get(i + 1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(7usize)
-        .max(1);
+    let args = Args::from_env();
+    let rounds = args.number("--rounds", 7).max(1) as usize;
     let dir: PathBuf = env!("CARGO_MANIFEST_DIR").into();
     let function = match release_binary(&dir, "fn-lambda-stream") {
         Ok(f) => f,

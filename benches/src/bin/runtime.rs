@@ -14,13 +14,12 @@
 //!
 //! `cargo run --release -p lambda-stream-benches --bin runtime [-- --rounds N --chunk BYTES --json]`
 
-use std::path::PathBuf;
-use std::process::{Child, Command, ExitCode, Stdio};
+use std::process::{Child, ExitCode};
 use std::time::{Duration, Instant};
 
-use lambda_stream_benches::function::{cpu_ns, peak_rss};
+use lambda_stream_benches::function::{cpu_ns, peak_rss, release_binaries, spawn};
+use lambda_stream_benches::{Args, median};
 use lambda_stream_testkit::servers::RuntimeApi;
-use lambda_stream_testkit::servers::build::release_binary;
 use lambda_stream_testkit::servers::runtime_api::{Options, Update, function_url_event};
 
 const WAYS: [(&str, &str); 3] = [
@@ -38,22 +37,18 @@ struct Function {
 }
 
 impl Function {
-    fn start(exe: &PathBuf, body: u64, chunk: u64) -> Result<Function, String> {
+    fn start(exe: &std::path::Path, body: u64, chunk: u64) -> Result<Function, String> {
         let api = RuntimeApi::start_with(Options {
             record: false,
             deliver_data: false,
             ..Options::default()
         })
         .map_err(|e| format!("starting the emulator: {e}"))?;
-        let child = Command::new(exe)
-            .envs(api.function_env())
-            .env("BODY_BYTES", body.to_string())
-            .env("CHUNK_BYTES", chunk.to_string())
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .map_err(|e| format!("starting {}: {e}", exe.display()))?;
+        let env = [
+            ("BODY_BYTES", body.to_string()),
+            ("CHUNK_BYTES", chunk.to_string()),
+        ];
+        let child = spawn(exe, &api.function_env(), &env)?;
         Ok(Function { api, child, body })
     }
 
@@ -105,16 +100,6 @@ impl Function {
     }
 }
 
-fn median(mut values: Vec<f64>) -> f64 {
-    values.sort_by(f64::total_cmp);
-    let n = values.len();
-    if n % 2 == 1 {
-        values[n / 2]
-    } else {
-        (values[n / 2 - 1] + values[n / 2]) / 2.0
-    }
-}
-
 struct Row {
     way: &'static str,
     mbps: f64,
@@ -124,12 +109,7 @@ struct Row {
 }
 
 fn run(rounds: usize, chunk: u64) -> Result<Vec<Row>, String> {
-    let dir: PathBuf = env!("CARGO_MANIFEST_DIR").into();
-    let exes = WAYS
-        .iter()
-        .map(|(_, bin)| release_binary(&dir, bin))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| e.to_string())?;
+    let exes = release_binaries(&WAYS.map(|(_, bin)| bin))?;
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -171,17 +151,10 @@ fn run(rounds: usize, chunk: u64) -> Result<Vec<Row>, String> {
 }
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let value = |flag: &str, default: u64| {
-        args.iter()
-            .position(|a| a == flag)
-            .and_then(|i| args.get(i + 1))
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(default)
-    };
-    let rounds = value("--rounds", 15) as usize;
-    let chunk = value("--chunk", 64 * 1024);
-    let json = args.iter().any(|a| a == "--json");
+    let args = Args::from_env();
+    let rounds = args.number("--rounds", 15) as usize;
+    let chunk = args.number("--chunk", 64 * 1024);
+    let json = args.has("--json");
     let rows = match run(rounds.max(1), chunk) {
         Ok(rows) => rows,
         Err(e) => {

@@ -13,14 +13,16 @@
 //!
 //! `cargo run --release -p lambda-stream-benches --bin tokens [-- --tokens N --rounds N --cold --json]`
 
-use std::path::PathBuf;
-use std::process::{Child, Command, ExitCode, Stdio};
+use std::process::{Child, ExitCode};
 use std::time::Duration;
 
-use lambda_stream_testkit::tokens::{emitted, now_ns};
+use lambda_stream_benches::Args;
+use lambda_stream_benches::function::{release_binaries, spawn};
 use lambda_stream_testkit::servers::RuntimeApi;
-use lambda_stream_testkit::servers::build::release_binary;
-use lambda_stream_testkit::servers::runtime_api::{Invocation, Options, Update, function_url_event};
+use lambda_stream_testkit::servers::runtime_api::{
+    Invocation, Options, Update, function_url_event,
+};
+use lambda_stream_testkit::tokens::{emitted, now_ns};
 
 const WAYS: [(&str, &str); 3] = [
     ("lambda-stream", "fn-lambda-stream"),
@@ -39,7 +41,7 @@ impl Function {
     /// The function's process on an emulator of its own; with `queued`, an invocation is
     /// queued before the process starts, as a cold start finds it.
     fn start(
-        exe: &PathBuf,
+        exe: &std::path::Path,
         tokens: u64,
         interval_ms: u64,
         queued: bool,
@@ -50,16 +52,12 @@ impl Function {
         })
         .map_err(|e| format!("starting the emulator: {e}"))?;
         let invocation = queued.then(|| api.invoke(function_url_event("GET", "/", &[])));
-        let child = Command::new(exe)
-            .envs(api.function_env())
-            .env("TOKENS", tokens.to_string())
-            .env("TOKEN_BYTES", TOKEN_BYTES.to_string())
-            .env("TOKEN_INTERVAL_US", (interval_ms * 1000).to_string())
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .map_err(|e| format!("starting {}: {e}", exe.display()))?;
+        let env = [
+            ("TOKENS", tokens.to_string()),
+            ("TOKEN_BYTES", TOKEN_BYTES.to_string()),
+            ("TOKEN_INTERVAL_US", (interval_ms * 1000).to_string()),
+        ];
+        let child = spawn(exe, &api.function_env(), &env)?;
         Ok((Function { api, child }, invocation))
     }
 
@@ -148,12 +146,7 @@ struct Row {
 }
 
 fn run(tokens: u64, rounds: usize, cold: bool) -> Result<Vec<Row>, String> {
-    let dir: PathBuf = env!("CARGO_MANIFEST_DIR").into();
-    let exes = WAYS
-        .iter()
-        .map(|(_, bin)| release_binary(&dir, bin))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| e.to_string())?;
+    let exes = release_binaries(&WAYS.map(|(_, bin)| bin))?;
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -214,19 +207,12 @@ fn run(tokens: u64, rounds: usize, cold: bool) -> Result<Vec<Row>, String> {
 }
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let value = |flag: &str, default: u64| {
-        args.iter()
-            .position(|a| a == flag)
-            .and_then(|i| args.get(i + 1))
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(default)
-    };
-    let tokens = value("--tokens", 100).max(1);
-    let rounds = value("--rounds", 3).max(1) as usize;
-    let json = args.iter().any(|a| a == "--json");
+    let args = Args::from_env();
+    let tokens = args.number("--tokens", 100).max(1);
+    let rounds = args.number("--rounds", 3).max(1) as usize;
+    let json = args.has("--json");
     // `--cold`: every invocation is the first of a fresh process, queued before it starts.
-    let cold = args.iter().any(|a| a == "--cold");
+    let cold = args.has("--cold");
     let rows = match run(tokens, rounds, cold) {
         Ok(rows) => rows,
         Err(e) => {

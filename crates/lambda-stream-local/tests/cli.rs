@@ -16,17 +16,12 @@ impl Drop for Local {
     }
 }
 
-fn curl(url: &str) -> (Option<i32>, Vec<u8>) {
-    let out = Command::new("curl")
-        .args(["-sS", "--max-time", "30", url])
-        .output()
-        .expect("curl runs");
-    (out.status.code(), out.stdout)
-}
+type Lines = std::io::Lines<BufReader<std::process::ChildStdout>>;
 
-#[test]
-fn a_failure_mid_body_makes_curl_exit_18_and_is_logged() {
-    let example = lambda_stream_testkit::servers::build::runtime_example("axum_router")
+/// The binary serving the runtime's example `name` on free ports, its output's lines, and
+/// the function URL it printed first.
+fn serve_example(name: &str) -> (Local, Lines, String) {
+    let example = lambda_stream_testkit::servers::build::runtime_example(name)
         .unwrap_or_else(|e| panic!("{e}"));
     let mut child = Command::new(env!("CARGO_BIN_EXE_lambda-stream-local"))
         .arg(&example)
@@ -43,6 +38,20 @@ fn a_failure_mid_body_makes_curl_exit_18_and_is_logged() {
         .unwrap_or_else(|| panic!("{first}"))
         .to_owned();
     assert!(url.starts_with("http://127.0.0.1:"), "{first}");
+    (local, lines, url)
+}
+
+fn curl(url: &str) -> (Option<i32>, Vec<u8>) {
+    let out = Command::new("curl")
+        .args(["-sS", "--max-time", "30", url])
+        .output()
+        .expect("curl runs");
+    (out.status.code(), out.stdout)
+}
+
+#[test]
+fn a_failure_mid_body_makes_curl_exit_18_and_is_logged() {
+    let (local, mut lines, url) = serve_example("axum_router");
     let endpoint = lines.next().unwrap().unwrap();
     assert!(endpoint.contains("http://127.0.0.1:"), "{endpoint}");
 
@@ -141,18 +150,7 @@ fn with_bin_it_builds_the_function_with_cargo_and_runs_it() {
 #[cfg(unix)]
 #[test]
 fn ctrl_c_runs_the_shutdown_phase() {
-    let example = lambda_stream_testkit::servers::build::runtime_example("graceful_shutdown")
-        .unwrap_or_else(|e| panic!("{e}"));
-    let mut child = Command::new(env!("CARGO_BIN_EXE_lambda-stream-local"))
-        .arg(&example)
-        .args(["--url-port", "0", "--invoke-port", "0", "--rest-port", "0"])
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let mut local = Local(child);
-    let first = lines.next().unwrap().unwrap();
-    let url = first.split_whitespace().last().unwrap().to_owned();
+    let (mut local, mut lines, url) = serve_example("graceful_shutdown");
     let (code, body) = curl(&format!("{url}count/2"));
     assert_eq!((code, body.as_slice()), (Some(0), &b"line 0\nline 1\n"[..]));
     // The invocation's line is printed: the binary is in its loop.

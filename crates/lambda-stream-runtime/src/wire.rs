@@ -185,18 +185,7 @@ where
             Poll::Ready(Some(Ok(data))) => Poll::Ready(Some(Ok(Frame::data(data)))),
             Poll::Ready(Some(Err(e))) => {
                 *this.trailers_sent = true;
-                let mut message = e.message().to_owned();
-                for cause in e.trace() {
-                    message.push_str(": ");
-                    message.push_str(cause);
-                }
-                crate::failure::log(
-                    Some(this.request_id),
-                    "the response failed after it started",
-                    e.error_type(),
-                    &message,
-                );
-                Poll::Ready(Some(Ok(Frame::trailers(e.trailers()))))
+                Poll::Ready(Some(Ok(failed(this.request_id, &e))))
             }
             Poll::Ready(None) => Poll::Ready(None),
         }
@@ -205,6 +194,23 @@ where
     fn is_end_stream(&self) -> bool {
         self.trailers_sent || self.stream.is_terminated()
     }
+}
+
+/// The trailers that end a response which failed after it started with `e`; the failure is
+/// logged, with its causes.
+fn failed(request_id: &str, e: &StreamError) -> Frame<Bytes> {
+    let mut message = e.message().to_owned();
+    for cause in e.trace() {
+        message.push_str(": ");
+        message.push_str(cause);
+    }
+    crate::failure::log(
+        Some(request_id),
+        "the response failed after it started",
+        e.error_type(),
+        &message,
+    );
+    Frame::trailers(e.trailers())
 }
 
 pin_project! {
@@ -248,13 +254,7 @@ impl Body for Cut {
                 SHUTDOWN_ERROR,
                 "the function shut down before the response ended",
             );
-            crate::failure::log(
-                Some(this.request_id),
-                "the response failed after it started",
-                e.error_type(),
-                e.message(),
-            );
-            return Poll::Ready(Some(Ok(Frame::trailers(e.trailers()))));
+            return Poll::Ready(Some(Ok(failed(this.request_id, &e))));
         }
         let polled = this.inner.as_mut().poll_frame(cx);
         match &polled {

@@ -229,9 +229,10 @@ async fn lambda_http_streamed(
     lambda_http::Error,
 > {
     let body = match tokens(&request) {
-        Some(events) => Either::Right(StreamBody::new(events.map(
-            (|e| Ok(Frame::data(e))) as fn(Bytes) -> Result<Frame<Bytes>, std::io::Error>,
-        ))),
+        Some(events) => Either::Right(StreamBody::new(
+            events
+                .map((|e| Ok(Frame::data(e))) as fn(Bytes) -> Result<Frame<Bytes>, std::io::Error>),
+        )),
         None => {
             let (size, fail_at) = object(&request);
             let reader: Pin<Box<dyn tokio::io::AsyncBufRead + Send + Sync>> =

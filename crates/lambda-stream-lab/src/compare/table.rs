@@ -145,7 +145,10 @@ fn summary(scenario: Scenario, rows: &[&Row]) -> String {
                     )
                 })
                 .collect();
-            format!("=> Each event, from the function's emit to the client, median: {}.", parts.join("; "))
+            format!(
+                "=> Each event, from the function's emit to the client, median: {}.",
+                parts.join("; ")
+            )
         }
         Scenario::Concurrent => {
             let parts: Vec<String> = rows

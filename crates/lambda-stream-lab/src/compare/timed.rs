@@ -24,7 +24,8 @@ pub(super) struct Timed {
 
 /// `GET url` (`http://host:port/path`), read to the close of the connection.
 pub(super) async fn get(url: &str) -> std::io::Result<Timed> {
-    let invalid = |what: &str| std::io::Error::new(std::io::ErrorKind::InvalidData, what.to_owned());
+    let invalid =
+        |what: &str| std::io::Error::new(std::io::ErrorKind::InvalidData, what.to_owned());
     let rest = url
         .strip_prefix("http://")
         .ok_or_else(|| invalid("not an http:// URL"))?;
@@ -33,7 +34,9 @@ pub(super) async fn get(url: &str) -> std::io::Result<Timed> {
     stream.set_nodelay(true)?;
     let started = Instant::now();
     stream
-        .write_all(format!("GET /{path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").as_bytes())
+        .write_all(
+            format!("GET /{path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").as_bytes(),
+        )
         .await?;
     // Every byte, and when it came.
     let mut raw = Vec::new();
@@ -114,7 +117,11 @@ fn dechunk(raw: &[u8], arrived: &[u128]) -> (Vec<u8>, Vec<u128>, bool) {
         };
         at += line + 2;
         if size == 0 {
-            return (body, times, raw[at..].starts_with(b"\r\n") || raw[at..].windows(4).any(|w| w == b"\r\n\r\n"));
+            return (
+                body,
+                times,
+                raw[at..].starts_with(b"\r\n") || raw[at..].windows(4).any(|w| w == b"\r\n\r\n"),
+            );
         }
         let end = (at + size).min(raw.len());
         body.extend_from_slice(&raw[at..end]);
