@@ -175,15 +175,48 @@ async fn a_request_body_reaches_the_function_and_one_over_6_mb_is_refused() {
     assert_eq!(not_a_number.0, 400);
     let two = send(&url, "Content-Length: 5\r\nContent-Length: 6\r\n", b"hello").await;
     assert_eq!(two.0, 400);
-    let chunked = send(
+    let both = send(
         &url,
-        "Transfer-Encoding: chunked\r\n",
+        "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n",
         b"5\r\nhello\r\n0\r\n\r\n",
     )
     .await;
-    assert_eq!(chunked.0, 411);
+    assert_eq!(both.0, 400);
+    let gzip = send(&url, "Transfer-Encoding: gzip\r\n", b"hello").await;
+    assert_eq!(gzip.0, 501);
+    let bad_size = send(
+        &url,
+        "Transfer-Encoding: chunked\r\n",
+        b"5x\r\nhello\r\n0\r\n\r\n",
+    )
+    .await;
+    assert_eq!(bad_size.0, 400);
     assert_eq!(last_error(&lambda, "/echo").0, "InvalidRequest");
     // None of them reached the function, which serves the next request.
+    assert_eq!(post(&url, b"after").await, (200, b"after".to_vec()));
+}
+
+#[tokio::test]
+async fn a_chunked_request_body_reaches_the_function_whole_and_one_over_6_mb_is_refused() {
+    let function = function();
+    let lambda = LocalLambda::start(function.path(), &[]).unwrap();
+    let url = lambda.url("/echo");
+    // Three chunks, one with an extension, and a trailer line.
+    let body = b"5;ext=1\r\nhello\r\n2\r\n, \r\n8\r\nfunction\r\n0\r\nX-Trailer: 1\r\n\r\n";
+    let echoed = send(&url, "Transfer-Encoding: chunked\r\n", body).await;
+    assert_eq!(echoed, (200, b"hello, function".to_vec()));
+    // Over Lambda's 6 MB in 1 MiB chunks: refused once the total passes it.
+    let chunk = vec![b'x'; 1 << 20];
+    let mut over = Vec::new();
+    for _ in 0..7 {
+        over.extend_from_slice(format!("{:x}\r\n", chunk.len()).as_bytes());
+        over.extend_from_slice(&chunk);
+        over.extend_from_slice(b"\r\n");
+    }
+    over.extend_from_slice(b"0\r\n\r\n");
+    let refused = send(&url, "Transfer-Encoding: chunked\r\n", &over).await;
+    assert_eq!(refused.0, 413);
+    assert_eq!(last_error(&lambda, "/echo").0, "RequestTooLarge");
     assert_eq!(post(&url, b"after").await, (200, b"after".to_vec()));
 }
 

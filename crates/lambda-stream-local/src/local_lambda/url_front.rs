@@ -120,30 +120,27 @@ async fn read_head(stream: &mut TcpStream) -> io::Result<Head> {
     Ok((method, target, headers, rest))
 }
 
-/// The request's body, as its `Content-Length` says; or the status and reason it is refused
-/// with, before any invocation: a length over Lambda's 6 MB
+/// The request's body, as its `Content-Length` says or sent chunked; or the status and
+/// reason it is refused with, before any invocation: a body over Lambda's 6 MB
 /// ([`MAX_REQUEST_BYTES`](lambda_stream_prelude::limits::MAX_REQUEST_BYTES)) is a `413`, a
-/// length that is not one number a `400`, and a chunked body (not read here) a `411`
-/// rather than an event without it.
+/// length that is not one number, both a length and chunks, or chunks that are not framed
+/// as HTTP/1.1 frames them a `400`, and a transfer coding other than `chunked` a `501`:
+/// never an event without its body.
 async fn read_body(
     stream: &mut TcpStream,
     headers: &[(String, String)],
-    mut read: Vec<u8>,
+    read: Vec<u8>,
 ) -> io::Result<Result<Vec<u8>, (StatusCode, String)>> {
-    if headers
+    let limit = lambda_stream_prelude::limits::MAX_REQUEST_BYTES;
+    let coding = headers
         .iter()
-        .any(|(n, v)| n == "transfer-encoding" && !v.eq_ignore_ascii_case("identity"))
-    {
-        return Ok(Err((
-            StatusCode::LENGTH_REQUIRED,
-            "a chunked request body: send it with a Content-Length".to_owned(),
-        )));
-    }
+        .find(|(n, _)| n == "transfer-encoding")
+        .map(|(_, v)| v.trim().to_ascii_lowercase());
     let mut lengths = headers.iter().filter(|(n, _)| n == "content-length");
-    let len = match (lengths.next(), lengths.next()) {
-        (None, _) => 0,
+    let length = match (lengths.next(), lengths.next()) {
+        (None, _) => None,
         (Some((_, v)), None) => match v.parse::<u64>() {
-            Ok(len) => len,
+            Ok(len) => Some(len),
             Err(_) => {
                 let reason = format!("the Content-Length {v:?}: expected a number of bytes");
                 return Ok(Err((StatusCode::BAD_REQUEST, reason)));
@@ -154,12 +151,39 @@ async fn read_body(
             return Ok(Err((StatusCode::BAD_REQUEST, reason)));
         }
     };
-    let limit = lambda_stream_prelude::limits::MAX_REQUEST_BYTES;
+    match (coding.as_deref(), length) {
+        (None | Some("identity"), length) => fixed(stream, read, length.unwrap_or(0), limit).await,
+        (Some("chunked"), None) => chunked(stream, read, limit).await,
+        (Some("chunked"), Some(_)) => Ok(Err((
+            StatusCode::BAD_REQUEST,
+            "both a Content-Length and a chunked body".to_owned(),
+        ))),
+        (Some(other), _) => Ok(Err((
+            StatusCode::NOT_IMPLEMENTED,
+            format!("the transfer coding {other:?}: expected chunked"),
+        ))),
+    }
+}
+
+/// A body of `len` bytes, `read` of them already.
+async fn fixed(
+    stream: &mut TcpStream,
+    mut read: Vec<u8>,
+    len: u64,
+    limit: u64,
+) -> io::Result<Result<Vec<u8>, (StatusCode, String)>> {
     if len > limit {
         let reason = format!("a request body of {len} bytes, over {limit}");
         return Ok(Err((StatusCode::PAYLOAD_TOO_LARGE, reason)));
     }
     let len = usize::try_from(len).unwrap_or(usize::MAX);
+    fill(stream, &mut read, len).await?;
+    read.truncate(len);
+    Ok(Ok(read))
+}
+
+/// Reads until `read` holds at least `len` bytes.
+async fn fill(stream: &mut TcpStream, read: &mut Vec<u8>, len: usize) -> io::Result<()> {
     let mut buf = [0u8; 16 * 1024];
     while read.len() < len {
         let n = stream.read(&mut buf).await?;
@@ -170,8 +194,67 @@ async fn read_body(
         }
         read.extend_from_slice(&buf[..n]);
     }
-    read.truncate(len);
-    Ok(Ok(read))
+    Ok(())
+}
+
+/// Reads until `read[from..]` holds a CRLF; the line before it.
+async fn line(stream: &mut TcpStream, read: &mut Vec<u8>, from: usize) -> io::Result<usize> {
+    loop {
+        if let Some(at) = read[from..].windows(2).position(|w| w == b"\r\n") {
+            return Ok(from + at);
+        }
+        if read.len() - from > 4096 {
+            return Err(io::Error::other("a chunk line over 4 KiB"));
+        }
+        let len = read.len() + 1;
+        fill(stream, read, len).await?;
+    }
+}
+
+/// A chunked body (RFC 9112, 7.1), `read` of it already: its data, at most `limit` bytes.
+async fn chunked(
+    stream: &mut TcpStream,
+    mut read: Vec<u8>,
+    limit: u64,
+) -> io::Result<Result<Vec<u8>, (StatusCode, String)>> {
+    let mut body = Vec::new();
+    let mut at = 0;
+    loop {
+        let end = line(stream, &mut read, at).await?;
+        let size_text = String::from_utf8_lossy(&read[at..end]);
+        let size_text = size_text.split(';').next().unwrap_or_default().trim();
+        let Ok(size) = u64::from_str_radix(size_text, 16) else {
+            let reason = format!("a chunk size of {size_text:?}: expected hexadecimal digits");
+            return Ok(Err((StatusCode::BAD_REQUEST, reason)));
+        };
+        at = end + 2;
+        if size == 0 {
+            // Trailer lines, then the empty line that ends the body.
+            loop {
+                let end = line(stream, &mut read, at).await?;
+                let empty = end == at;
+                at = end + 2;
+                if empty {
+                    return Ok(Ok(body));
+                }
+            }
+        }
+        if body.len() as u64 + size > limit {
+            let reason = format!("a chunked request body over {limit} bytes");
+            return Ok(Err((StatusCode::PAYLOAD_TOO_LARGE, reason)));
+        }
+        let size = usize::try_from(size).unwrap_or(usize::MAX);
+        fill(stream, &mut read, at + size + 2).await?;
+        if &read[at + size..at + size + 2] != b"\r\n" {
+            let reason = "a chunk's data not followed by CRLF".to_owned();
+            return Ok(Err((StatusCode::BAD_REQUEST, reason)));
+        }
+        body.extend_from_slice(&read[at..at + size]);
+        at += size + 2;
+        // What is consumed need not be kept.
+        read.drain(..at);
+        at = 0;
+    }
 }
 
 async fn write_plain(stream: &mut TcpStream, status: StatusCode, text: &str) -> io::Result<()> {
