@@ -226,3 +226,49 @@ mod managed_instances {
         assert_eq!(before_first_end, N, "{events:?}");
     }
 }
+
+mod failed_statuses {
+    //! `LAMBDA_STREAM_FAILED_STATUSES` in the function's environment (here `404`, on the
+    //! unchanged `axum_router` example): a `404` reaches every caller with its status and
+    //! head, then fails as Lambda counts a failure; other statuses end cleanly.
+
+    use crate::common::client;
+    use futures_util::StreamExt;
+    use lambda_stream_invoke::{FunctionUrlEvent, invoke};
+    use lambda_stream_testkit::servers::LocalLambda;
+    use lambda_stream_testkit::servers::http::get;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_chosen_status_fails_on_every_front_after_its_head() {
+        let example = lambda_stream_testkit::servers::build::runtime_example("axum_router")
+            .unwrap_or_else(|e| panic!("{e}"));
+        let env = [("LAMBDA_STREAM_FAILED_STATUSES", "404".to_owned())];
+        let lambda = LocalLambda::start(&example, &env).unwrap();
+
+        // The function URL front: the 404's head, then an abort.
+        let missing = get(&lambda.url("/missing"), &[]).await.unwrap();
+        assert_eq!(missing.status, 404);
+        assert!(!missing.complete, "aborted after the head");
+        let fine = get(&lambda.url("/hello"), &[]).await.unwrap();
+        assert_eq!((fine.status, fine.complete), (200, true));
+        let records = lambda.records();
+        let error = records[0].error.clone().map(|(t, _)| t);
+        assert_eq!(error.as_deref(), Some("Response.Status404"));
+        assert_eq!(records[1].error, None);
+
+        // `InvokeWithResponseStream`: the prelude, then `InvokeComplete` with the code.
+        let sdk = client(&lambda);
+        let response = invoke(&sdk, "f", FunctionUrlEvent::get("/missing").to_bytes())
+            .await
+            .unwrap();
+        assert_eq!(response.prelude().map(|p| p.status().as_u16()), Some(404));
+        let mut body = response.into_body();
+        let mut code = None;
+        while let Some(item) = body.next().await {
+            if let Err(e) = item {
+                code = e.error_code().map(str::to_owned);
+            }
+        }
+        assert_eq!(code.as_deref(), Some("Response.Status404"));
+    }
+}

@@ -112,6 +112,9 @@ impl Builder {
     /// Unavailable`. The caller sees what any failure after the first byte gives: a
     /// function URL response that ends without its last chunk after the whole body, an
     /// `InvokeWithResponseStream` stream whose `InvokeComplete` carries that error code.
+    ///
+    /// `LAMBDA_STREAM_FAILED_STATUSES` in the function's environment adds more without a
+    /// change of code: codes and ranges, comma-separated (`500-599,429`).
     pub fn failed_statuses(mut self, statuses: std::ops::RangeInclusive<u16>) -> Self {
         self.failed_statuses.add(*statuses.start(), *statuses.end());
         self
@@ -197,6 +200,12 @@ impl Builder {
                 }
             }
         };
+        let mut failed_statuses = self.failed_statuses;
+        if let Some(text) = var(FAILED_STATUSES_VAR) {
+            for (first, last) in parse_statuses(&text)? {
+                failed_statuses.add(first, last);
+            }
+        }
         let write_buffer = self.write_buffer.unwrap_or(DEFAULT_WRITE_BUFFER);
         if write_buffer < MIN_WRITE_BUFFER {
             return Err(ConfigError::invalid(
@@ -214,9 +223,61 @@ impl Builder {
             settings: Settings {
                 response: self.response,
                 dialect: self.dialect,
-                failed_statuses: self.failed_statuses,
+                failed_statuses,
                 function: Arc::new(function),
             },
         })
+    }
+}
+
+/// The environment variable that adds statuses to report as failed invocations.
+const FAILED_STATUSES_VAR: &str = "LAMBDA_STREAM_FAILED_STATUSES";
+
+/// `500-599,429` as ranges of status codes.
+fn parse_statuses(text: &str) -> Result<Vec<(u16, u16)>, ConfigError> {
+    let invalid = || {
+        ConfigError::invalid(
+            FAILED_STATUSES_VAR,
+            text,
+            "status codes (100 to 999) and ranges of them, comma-separated: 500-599,429",
+        )
+    };
+    let code = |t: &str| {
+        t.trim()
+            .parse::<u16>()
+            .ok()
+            .filter(|c| (100..=999).contains(c))
+    };
+    text.split(',')
+        .filter(|part| !part.trim().is_empty())
+        .map(|part| {
+            let (first, last) = match part.split_once('-') {
+                Some((a, b)) => (code(a), code(b)),
+                None => (code(part), code(part)),
+            };
+            match (first, last) {
+                (Some(first), Some(last)) if first <= last => Ok((first, last)),
+                _ => Err(invalid()),
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failed_statuses_from_the_environment_are_codes_and_ranges() {
+        assert_eq!(
+            parse_statuses("500-599, 429").unwrap(),
+            [(500, 599), (429, 429)]
+        );
+        assert_eq!(parse_statuses("").unwrap(), []);
+        for bad in ["5xx", "599-500", "42", "500-", "1000"] {
+            let e = parse_statuses(bad).unwrap_err();
+            assert_eq!(e.setting(), "LAMBDA_STREAM_FAILED_STATUSES", "{bad}");
+            assert!(e.to_string().contains("500-599,429"), "{e}");
+        }
     }
 }
