@@ -24,9 +24,9 @@ use std::time::{Duration, Instant};
 use lambda_stream_benches::function::{peak_rss, release_binaries, spawn};
 use lambda_stream_benches::{Args, median};
 use lambda_stream_testkit::servers::build::runtime_example;
+use lambda_stream_testkit::servers::http::request_with_body;
 use lambda_stream_testkit::servers::runtime_api::{Options, Update, function_url_event};
 use lambda_stream_testkit::servers::{Moto, RuntimeApi};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const WAYS: [(&str, &str); 2] = [
     ("lambda-stream", "fn-lambda-stream"),
@@ -120,43 +120,24 @@ fn stripped_size(exe: &Path) -> Result<u64, String> {
     Ok(len)
 }
 
-/// `PUT url` with `body` to moto (which checks no signature): a bucket, or an object.
-async fn put(addr: &str, path: &str, body: &[u8]) -> Result<(), String> {
-    let mut stream = tokio::net::TcpStream::connect(addr)
+/// `PUT path` with `body` to moto (which checks no signature): a bucket, or an object.
+async fn put(endpoint: &str, path: &str, body: &[u8]) -> Result<(), String> {
+    let answer = request_with_body("PUT", &format!("{endpoint}{path}"), &[], body)
         .await
-        .map_err(|e| e.to_string())?;
-    let head = format!(
-        "PUT {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-        body.len()
-    );
-    stream
-        .write_all(head.as_bytes())
-        .await
-        .map_err(|e| e.to_string())?;
-    stream.write_all(body).await.map_err(|e| e.to_string())?;
-    let mut answer = Vec::new();
-    stream
-        .read_to_end(&mut answer)
-        .await
-        .map_err(|e| e.to_string())?;
-    let text = String::from_utf8_lossy(&answer);
-    if text.starts_with("HTTP/1.1 200") {
-        Ok(())
-    } else {
-        Err(format!(
-            "PUT {path}: {}",
-            text.lines().next().unwrap_or_default()
-        ))
+        .map_err(|e| format!("PUT {path}: {e}"))?;
+    match answer.status {
+        200 => Ok(()),
+        status => Err(format!("PUT {path}: {status}")),
     }
 }
 
 /// The quick start's cold starts on moto, or why they could not run.
 fn s3_cold_starts(rt: &tokio::runtime::Runtime, rounds: usize) -> Result<Vec<Cold>, String> {
     let moto = Moto::start().map_err(|e| format!("moto_server: {e}"))?;
-    let addr = moto.addr().to_string();
+    let endpoint = moto.endpoint();
     rt.block_on(async {
-        put(&addr, "/coldstart", b"").await?;
-        put(&addr, "/coldstart/object", &vec![b'x'; 64 * 1024]).await
+        put(&endpoint, "/coldstart", b"").await?;
+        put(&endpoint, "/coldstart/object", &vec![b'x'; 64 * 1024]).await
     })?;
     let exe = runtime_example("quick_start").map_err(|e| e.to_string())?;
     let env = [

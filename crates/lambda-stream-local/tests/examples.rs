@@ -9,28 +9,10 @@ mod rest {
     //! `multiValueHeaders`). The same function behind the function URL front is the control.
 
     use lambda_stream_local::LocalLambda;
-    use lambda_stream_testkit::servers::http::{Received, get};
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    use tokio::net::TcpStream;
+    use lambda_stream_testkit::servers::http::{Received, get, request_with_body};
 
     fn values<'a>(r: &'a Received, name: &'a str) -> Vec<&'a str> {
         r.headers_named(name).collect()
-    }
-
-    /// `POST url` with `body`, read to the end of the connection: the raw response.
-    async fn post(url: &str, body: &[u8]) -> String {
-        let rest = url.strip_prefix("http://").unwrap();
-        let (addr, path) = rest.split_once('/').unwrap();
-        let mut stream = TcpStream::connect(addr).await.unwrap();
-        let head = format!(
-            "POST /{path} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: {}\r\nX-Twice: 1\r\nX-Twice: 2\r\nConnection: close\r\n\r\n",
-            body.len()
-        );
-        stream.write_all(head.as_bytes()).await.unwrap();
-        stream.write_all(body).await.unwrap();
-        let mut raw = Vec::new();
-        stream.read_to_end(&mut raw).await.unwrap();
-        String::from_utf8_lossy(&raw).into_owned()
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -63,8 +45,17 @@ mod rest {
 
         // The request reaches the function whole: method, path, repeated query parameters,
         // body.
-        let raw = post(&lambda.rest_url("/echo?a=1&a=2&b=x%20y"), b"hello").await;
-        let body = raw.split("\r\n\r\n").nth(1).unwrap_or_default();
+        let echoed = request_with_body(
+            "POST",
+            &lambda.rest_url("/echo?a=1&a=2&b=x%20y"),
+            &[],
+            b"hello",
+        )
+        .await
+        .unwrap();
+        assert!(echoed.complete);
+        let raw = String::from_utf8_lossy(&echoed.body).into_owned();
+        let body = raw.as_str();
         assert!(
             body.contains("POST ")
                 && body.contains("/echo?")
@@ -74,7 +65,6 @@ mod rest {
         );
         assert!(body.contains("b=x%20y") || body.contains("b=x+y"), "{raw}");
         assert!(body.contains("hello"), "{raw}");
-        assert!(raw.ends_with("0\r\n\r\n"), "{raw}");
 
         // A failure after the first byte: the response ends without its last chunk.
         let r = get(&lambda.rest_url("/fail"), &[]).await.unwrap();
@@ -216,6 +206,41 @@ mod shutdown {
         }
         let (error_type, message) = records[0].error.clone().expect("a failed invocation");
         assert_eq!(error_type, "Runtime.Shutdown", "{message}");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_handler_still_waiting_at_the_grace_period_is_reported_and_its_caller_gets_a_502() {
+        let mut lambda = LocalLambda::start(&example("graceful_shutdown"), &[]).unwrap();
+        let url = lambda.url("/slow");
+        let caller = tokio::spawn(async move { get(&url, &[]).await });
+        // The function took it, and has not answered.
+        while lambda.runtime_api().taken() == 0 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        let (report, lambda) = tokio::task::spawn_blocking(move || {
+            let report = lambda.shutdown();
+            (report, lambda)
+        })
+        .await
+        .unwrap();
+        eprintln!("the shutdown phase took {:?}", report.took);
+        let status = report.exits[0].unwrap_or_else(|| {
+            panic!(
+                "killed at the deadline, after {:?}: {}",
+                report.took, report.logs
+            )
+        });
+        assert!(status.success(), "{status}: {}", report.logs);
+        let answer = caller.await.unwrap().unwrap();
+        assert_eq!(answer.status, 502);
+        let record = lambda.records().into_iter().last().unwrap();
+        let (error_type, message) = record.error.expect("a failed invocation");
+        assert_eq!(error_type, "Runtime.Shutdown", "{message}");
+        assert!(
+            report.logs.contains("shutdown hook: flushed"),
+            "{}",
+            report.logs
+        );
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

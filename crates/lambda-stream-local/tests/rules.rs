@@ -216,6 +216,14 @@ async fn a_chunked_request_body_reaches_the_function_whole_and_one_over_6_mb_is_
     over.extend_from_slice(b"0\r\n\r\n");
     let refused = send(&url, "Transfer-Encoding: chunked\r\n", &over).await;
     assert_eq!(refused.0, 413);
+    // A size that would wrap a 64-bit sum past the limit is refused as over it.
+    let huge = send(
+        &url,
+        "Transfer-Encoding: chunked\r\n",
+        b"5\r\nhello\r\nffffffffffffffff\r\nx\r\n0\r\n\r\n",
+    )
+    .await;
+    assert_eq!(huge.0, 413);
     assert_eq!(last_error(&lambda, "/echo").0, "RequestTooLarge");
     assert_eq!(post(&url, b"after").await, (200, b"after".to_vec()));
 }

@@ -3,6 +3,8 @@
 //! flush what a function keeps in memory (metrics, traces, a batch of logs).
 //!
 //! - `GET /count/{n}` streams `n` lines, 10 ms apart.
+//! - `GET /slow` answers after 10 s (a backend that keeps it waiting): at shutdown it is
+//!   reported as `Runtime.Shutdown` before its first byte.
 //!
 //! `on_shutdown` registers an internal extension, without which Lambda sends no `SIGTERM`.
 
@@ -24,6 +26,9 @@ async fn main() -> Result<(), Error> {
     let handler = service_fn(move |request: Request| {
         let counter = counter.clone();
         async move {
+            if request.uri().path() == "/slow" {
+                tokio::time::sleep(Duration::from_secs(10)).await;
+            }
             let n: u64 = request
                 .uri()
                 .path()

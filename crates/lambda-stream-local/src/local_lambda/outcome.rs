@@ -121,18 +121,37 @@ pub(super) fn trailer_error(trailers: &http::HeaderMap) -> Option<(String, Strin
 }
 
 /// The trace id a caller's `X-Amzn-Trace-Id` header gives an invocation: Lambda continues a
-/// caller's trace. Only a header with a `Root=` field is one; otherwise the invocation gets
-/// a trace id of its own.
+/// caller's trace. Only a header of visible ASCII with a `Root=` field is one; otherwise
+/// the invocation gets a trace id of its own.
 pub(super) fn caller_trace_id<'a>(
     mut headers: impl Iterator<Item = (&'a str, &'a str)>,
 ) -> Option<String> {
     headers
         .find(|(name, _)| name.eq_ignore_ascii_case("x-amzn-trace-id"))
         .map(|(_, value)| value.trim())
+        // A value that cannot be a header again would leave the invocation without one.
+        .filter(|value| value.bytes().all(|b| b == b' ' || b.is_ascii_graphic()))
         .filter(|value| {
             value
                 .split(';')
                 .any(|field| field.trim().starts_with("Root="))
         })
         .map(str::to_owned)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_caller_trace_id_is_continued_only_when_it_is_one() {
+        let of = |value: &str| caller_trace_id([("X-Amzn-Trace-Id", value)].into_iter());
+        assert_eq!(
+            of("Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1").as_deref(),
+            Some("Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1")
+        );
+        assert_eq!(of("Parent=53995c3f42cd8ad8"), None, "no Root");
+        assert_eq!(of("Root=1-\u{e9}"), None, "not visible ASCII");
+        assert_eq!(of("Root=1-a\tb"), None, "a control character");
+    }
 }

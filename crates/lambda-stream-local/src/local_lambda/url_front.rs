@@ -239,7 +239,8 @@ async fn chunked(
                 }
             }
         }
-        if body.len() as u64 + size > limit {
+        // A size near `u64::MAX` must not wrap past the limit.
+        if (body.len() as u64).saturating_add(size) > limit {
             let reason = format!("a chunked request body over {limit} bytes");
             return Ok(Err((StatusCode::PAYLOAD_TOO_LARGE, reason)));
         }

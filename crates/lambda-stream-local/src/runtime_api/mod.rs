@@ -347,6 +347,11 @@ impl RuntimeApi {
         n
     }
 
+    /// How many invocations the function has taken and not yet begun to answer.
+    pub fn taken(&self) -> usize {
+        lock(&self.shared.0.open).len()
+    }
+
     /// How many invocations ran past the function's timeout so far.
     pub fn timeouts(&self) -> u64 {
         self.shared.0.timeouts.load(Ordering::SeqCst)
@@ -777,4 +782,122 @@ async fn receive(
     }
     finish(true).await;
     Ok(answer(StatusCode::ACCEPTED, r#"{"status":"OK"}"#))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    /// `method path` with `headers` and `body` on a fresh connection: the status, and the
+    /// answer's head and body as text.
+    async fn call(
+        api: &RuntimeApi,
+        method: &str,
+        path: &str,
+        headers: &str,
+        body: &str,
+    ) -> (u16, String) {
+        let mut stream = tokio::net::TcpStream::connect(api.addr()).await.unwrap();
+        let request = format!(
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\nContent-Length: {}\r\n{headers}Connection: close\r\n\r\n{body}",
+            api.endpoint(),
+            body.len()
+        );
+        stream.write_all(request.as_bytes()).await.unwrap();
+        let mut raw = Vec::new();
+        stream.read_to_end(&mut raw).await.unwrap();
+        let text = String::from_utf8_lossy(&raw).into_owned();
+        let status = text
+            .split(' ')
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
+        (status, text)
+    }
+
+    const REGISTER: &str = "/2020-01-01/extension/register";
+
+    #[tokio::test]
+    async fn the_extensions_api_refuses_what_lambda_refuses() {
+        let api = RuntimeApi::start().unwrap();
+        let named = "Lambda-Extension-Name: probe\r\n";
+        // No name; events that are not a list; an unknown event.
+        assert_eq!(
+            call(&api, "POST", REGISTER, "", r#"{"events":[]}"#).await.0,
+            400
+        );
+        assert_eq!(
+            call(&api, "POST", REGISTER, named, r#"{"events":"SHUTDOWN"}"#)
+                .await
+                .0,
+            400
+        );
+        let (status, text) = call(&api, "POST", REGISTER, named, r#"{"events":["LOG"]}"#).await;
+        assert_eq!(status, 400);
+        assert!(text.contains("unknown event type \\\"LOG\\\""), "{text}");
+        assert!(api.extensions().is_empty(), "none of them registered");
+        // An unknown identifier's next.
+        let (status, _) = call(
+            &api,
+            "GET",
+            "/2020-01-01/extension/event/next",
+            "Lambda-Extension-Identifier: nobody\r\n",
+            "",
+        )
+        .await;
+        assert_eq!(status, 403);
+        // Registered during init...
+        let (status, text) =
+            call(&api, "POST", REGISTER, named, r#"{"events":["SHUTDOWN"]}"#).await;
+        assert_eq!(status, 200);
+        assert!(
+            text.to_ascii_lowercase()
+                .contains("lambda-extension-identifier: "),
+            "{text}"
+        );
+        assert_eq!(api.extensions()[0].events, ["SHUTDOWN"]);
+        // ...its SHUTDOWN event comes with the shutdown phase, with a deadline.
+        let id = api.extensions()[0].id.clone();
+        let waiting = {
+            let api_addr = api.addr();
+            let id = id.clone();
+            tokio::spawn(async move {
+                let mut stream = tokio::net::TcpStream::connect(api_addr).await.unwrap();
+                let request = format!(
+                    "GET /2020-01-01/extension/event/next HTTP/1.1\r\nHost: {api_addr}\r\nLambda-Extension-Identifier: {id}\r\nConnection: close\r\n\r\n"
+                );
+                stream.write_all(request.as_bytes()).await.unwrap();
+                let mut raw = Vec::new();
+                stream.read_to_end(&mut raw).await.unwrap();
+                String::from_utf8_lossy(&raw).into_owned()
+            })
+        };
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert!(!waiting.is_finished(), "no event before the shutdown phase");
+        api.begin_shutdown(Duration::from_millis(500));
+        let event = waiting.await.unwrap();
+        assert!(event.contains(r#""eventType":"SHUTDOWN""#), "{event}");
+        assert!(event.contains(r#""deadlineMs":"#), "{event}");
+        // ...but not after the runtime's first `next` (init is over).
+        let _first_next = tokio::spawn({
+            let addr = api.addr();
+            async move {
+                let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+                let request = format!(
+                    "GET /2018-06-01/runtime/invocation/next HTTP/1.1\r\nHost: {addr}\r\n\r\n"
+                );
+                stream.write_all(request.as_bytes()).await.unwrap();
+                let mut raw = [0u8; 1024];
+                let _ = stream.read(&mut raw).await;
+            }
+        });
+        while api.next_requests() == 0 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        let named = "Lambda-Extension-Name: late\r\n";
+        let (status, text) = call(&api, "POST", REGISTER, named, r#"{"events":[]}"#).await;
+        assert_eq!(status, 403, "{text}");
+        assert_eq!(api.extensions().len(), 1);
+    }
 }

@@ -71,6 +71,21 @@ pub async fn request(method: &str, url: &str, headers: &[(&str, &str)]) -> io::R
     request_paced(method, url, headers, None).await
 }
 
+/// `method url` with `headers` and `body` (sent with its `Content-Length`), as [`get`]
+/// does it.
+///
+/// # Errors
+///
+/// As [`get`].
+pub async fn request_with_body(
+    method: &str,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> io::Result<Received> {
+    send(method, url, headers, Some(body), None).await
+}
+
 /// As [`request`], reading at most `rate` bytes per second (a slow client: the socket's
 /// buffers fill, and the server feels it).
 ///
@@ -81,6 +96,16 @@ pub async fn request_paced(
     method: &str,
     url: &str,
     headers: &[(&str, &str)],
+    rate: Option<f64>,
+) -> io::Result<Received> {
+    send(method, url, headers, None, rate).await
+}
+
+async fn send(
+    method: &str,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: Option<&[u8]>,
     rate: Option<f64>,
 ) -> io::Result<Received> {
     let rest = url
@@ -94,9 +119,15 @@ pub async fn request_paced(
     for (name, value) in headers {
         request.push_str(&format!("{name}: {value}\r\n"));
     }
+    if let Some(body) = body {
+        request.push_str(&format!("Content-Length: {}\r\n", body.len()));
+    }
     request.push_str("\r\n");
     let start = Instant::now();
     stream.write_all(request.as_bytes()).await?;
+    if let Some(body) = body {
+        stream.write_all(body).await?;
+    }
 
     let mut raw = Vec::new();
     // A slow client reads small pieces, so its pace shows within a second.
